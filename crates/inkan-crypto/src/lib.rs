@@ -5,6 +5,7 @@
 //! master key, and the local certificate authority. Other crates see only these types, so a
 //! library change (aws-lc-rs today) happens in one place.
 
+pub mod digest;
 pub mod jwt;
 pub mod random;
 pub mod seal;

@@ -1,1 +1,67 @@
-//! placeholder
+//! inkan's storage: traits shaped around domain operations, and their backends.
+//!
+//! Each method of [`Store`] is one domain step in one transaction (`initialize`,
+//! `write_resources`, `rotate_signing_key`, `put_role_assignment`), not generic CRUD, so every
+//! invariant that spans rows (a resource and its identity's principal, one active signing key,
+//! one assignment per scope/role/principal) holds on every backend. Secret material is sealed
+//! with the master key inside the backend, before it reaches the database. Only the
+//! composition root chooses a backend; everything else holds `Arc<dyn Store>`.
+
+pub mod conformance;
+mod error;
+mod records;
+pub mod sqlite;
+
+pub use error::{Conflict, StoreError};
+pub use records::*;
+
+use async_trait::async_trait;
+use inkan_core::ids::{ClientId, ObjectId};
+use time::OffsetDateTime;
+
+/// The result type of store operations.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The persistence inkan needs, one method per domain step.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// What the first start created, or `None` on a new store.
+    async fn bootstrap(&self) -> StoreResult<Option<BootstrapRecord>>;
+    /// Creates the first tenant, subscription, administrator (principal, secret verifier, Owner
+    /// at `/`) and signing key in one transaction. Fails with a conflict if already done.
+    async fn initialize(&self, init: Initialization) -> StoreResult<()>;
+
+    async fn tenants(&self) -> StoreResult<Vec<TenantRecord>>;
+    async fn subscriptions(&self) -> StoreResult<Vec<SubscriptionRecord>>;
+
+    async fn principal(&self, object_id: ObjectId) -> StoreResult<Option<PrincipalRecord>>;
+    async fn principal_by_client_id(
+        &self,
+        client_id: ClientId,
+    ) -> StoreResult<Option<PrincipalRecord>>;
+    async fn client_secrets(&self, client_id: ClientId) -> StoreResult<Vec<ClientSecretRecord>>;
+
+    /// All signing keys, the active one first.
+    async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
+    /// Makes `new` the active key; the previous active key leaves the JWKS at `retire_at`.
+    /// Keys whose `retire_at` is before `now` are deleted.
+    async fn rotate_signing_key(
+        &self,
+        new: SigningKeyRecord,
+        retire_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+
+    async fn resource(&self, key: &str) -> StoreResult<Option<ResourceRecord>>;
+    async fn list_resources(&self, query: &ResourceQuery) -> StoreResult<Vec<ResourceRecord>>;
+    /// Applies a set of resource writes atomically, with optimistic concurrency on each.
+    async fn write_resources(&self, change: ResourceChange) -> StoreResult<()>;
+
+    async fn role_assignment(&self, key: &str) -> StoreResult<Option<RoleAssignmentRecord>>;
+    async fn list_role_assignments(&self) -> StoreResult<Vec<RoleAssignmentRecord>>;
+    /// Creates an assignment; a second assignment of the same role to the same principal at the
+    /// same scope is a [`Conflict::RoleAssignmentExists`].
+    async fn put_role_assignment(&self, record: RoleAssignmentRecord) -> StoreResult<()>;
+    /// Deletes an assignment; returns it if it existed.
+    async fn delete_role_assignment(&self, key: &str) -> StoreResult<Option<RoleAssignmentRecord>>;
+}

@@ -1,0 +1,296 @@
+//! The conformance suite every backend must pass: the same assertions on the same domain
+//! steps, so a PostgreSQL backend is held to exactly what SQLite is.
+
+use crate::*;
+use inkan_core::ids::{ClientId, ObjectId, SubscriptionId, TenantId};
+use serde_json::json;
+use time::OffsetDateTime;
+
+/// What [`initialize_sample`] created that must never be stored in plain text.
+pub struct SampleSecrets {
+    pub client_secret: String,
+    pub signing_key_pkcs8: Vec<u8>,
+}
+
+fn at(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_700_000_000 + secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn signing_key(secs: i64) -> SigningKeyRecord {
+    let (key, pkcs8, cert) =
+        inkan_crypto::signing::SigningKey::generate(at(secs)).expect("key generation");
+    SigningKeyRecord {
+        kid: key.kid().to_owned(),
+        private_pkcs8: pkcs8,
+        cert_der: cert,
+        created_at: at(secs),
+        active: true,
+        retire_at: None,
+    }
+}
+
+/// Initializes `store` with a sample tenant; returns the secrets it holds.
+pub async fn initialize_sample(store: &dyn Store) -> SampleSecrets {
+    let tenant = TenantId::random();
+    let admin = PrincipalRecord {
+        object_id: ObjectId::random(),
+        client_id: ClientId::random(),
+        tenant_id: tenant,
+        display_name: "inkan-admin".into(),
+        kind: PrincipalKind::Application,
+        resource_id: None,
+        created_at: at(0),
+        deleted_at: None,
+    };
+    let client_secret = inkan_crypto::random::client_secret();
+    let key = signing_key(0);
+    let pkcs8 = key.private_pkcs8.to_vec();
+    let init = Initialization {
+        tenant: TenantRecord {
+            id: tenant,
+            display_name: "inkan-conformance-tenant".into(),
+            created_at: at(0),
+        },
+        subscription: SubscriptionRecord {
+            id: SubscriptionId::random(),
+            tenant_id: tenant,
+            display_name: "sub".into(),
+            created_at: at(0),
+        },
+        admin_secret: ClientSecretRecord {
+            key_id: "k1".into(),
+            client_id: admin.client_id,
+            hint: client_secret[..3].to_owned(),
+            verifier: inkan_crypto::digest::sha256(client_secret.as_bytes()),
+            created_at: at(0),
+            expires_at: at(1000),
+        },
+        admin_assignment: RoleAssignmentRecord {
+            id: "/providers/Microsoft.Authorization/roleAssignments/a".into(),
+            scope_key: "/".into(),
+            role_definition_guid: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635".into(),
+            principal_id: admin.object_id,
+            body: json!({}),
+            created_at: at(0),
+        },
+        admin,
+        signing_key: key,
+    };
+    store.initialize(init).await.expect("initialize");
+    SampleSecrets {
+        client_secret,
+        signing_key_pkcs8: pkcs8,
+    }
+}
+
+fn resource(id: &str, body: serde_json::Value, generation: i64) -> ResourceRecord {
+    ResourceRecord {
+        id: id.into(),
+        type_key: "microsoft.keyvault/vaults".into(),
+        subscription_id: "s".into(),
+        group_key: Some("rg".into()),
+        parent_key: None,
+        global_name: Some(format!(
+            "microsoft.keyvault/vaults/{}",
+            id.rsplit('/').next().unwrap_or_default().to_lowercase()
+        )),
+        body,
+        generation,
+        created_at: at(0),
+        updated_at: at(0),
+    }
+}
+
+/// Runs every check against `store`, which must be empty.
+pub async fn run_all(store: &dyn Store) {
+    assert!(store.bootstrap().await.expect("bootstrap").is_none());
+    initialize_sample(store).await;
+    bootstrap_is_once(store).await;
+    signing_keys_rotate(store).await;
+    resources_are_case_insensitive_and_guarded(store).await;
+    role_assignments_are_unique(store).await;
+}
+
+async fn bootstrap_is_once(store: &dyn Store) {
+    let boot = store
+        .bootstrap()
+        .await
+        .expect("bootstrap")
+        .expect("initialized");
+    let admin = store
+        .principal(boot.admin_object_id)
+        .await
+        .expect("principal")
+        .expect("admin exists");
+    assert_eq!(
+        store
+            .principal_by_client_id(admin.client_id)
+            .await
+            .expect("by client")
+            .expect("admin")
+            .object_id,
+        admin.object_id
+    );
+    assert_eq!(
+        store
+            .client_secrets(admin.client_id)
+            .await
+            .expect("secrets")
+            .len(),
+        1
+    );
+    assert_eq!(
+        store.tenants().await.expect("tenants")[0].id,
+        boot.tenant_id
+    );
+    assert_eq!(
+        store.subscriptions().await.expect("subs")[0].id,
+        boot.subscription_id
+    );
+    assert!(matches!(
+        initialize_sample_again(store).await,
+        Err(StoreError::Conflict(Conflict::AlreadyInitialized))
+    ));
+}
+
+async fn initialize_sample_again(store: &dyn Store) -> StoreResult<()> {
+    let boot = store.bootstrap().await?.expect("initialized");
+    let admin = store.principal(boot.admin_object_id).await?.expect("admin");
+    let tenant = store.tenants().await?[0].clone();
+    let subscription = store.subscriptions().await?[0].clone();
+    store
+        .initialize(Initialization {
+            tenant,
+            subscription,
+            admin_secret: store.client_secrets(admin.client_id).await?[0].clone(),
+            admin_assignment: store.list_role_assignments().await?[0].clone(),
+            admin,
+            signing_key: signing_key(1),
+        })
+        .await
+}
+
+async fn signing_keys_rotate(store: &dyn Store) {
+    let before = store.signing_keys().await.expect("keys");
+    assert_eq!(before.len(), 1);
+    let next = signing_key(10);
+    store
+        .rotate_signing_key(next.clone(), at(100), at(10))
+        .await
+        .expect("rotate");
+    let after = store.signing_keys().await.expect("keys");
+    assert_eq!(after.len(), 2);
+    assert!(
+        after[0].active && after[0].kid == next.kid,
+        "the new key is active and first"
+    );
+    assert_eq!(
+        after[0].private_pkcs8, next.private_pkcs8,
+        "private keys round-trip through sealing"
+    );
+    assert_eq!(after[1].retire_at, Some(at(100)));
+    // A third rotation after the retirement time drops the first key.
+    store
+        .rotate_signing_key(signing_key(200), at(300), at(200))
+        .await
+        .expect("rotate");
+    let kids: Vec<_> = store
+        .signing_keys()
+        .await
+        .expect("keys")
+        .into_iter()
+        .map(|k| k.kid)
+        .collect();
+    assert_eq!(kids.len(), 2);
+    assert!(!kids.contains(&before[0].kid));
+}
+
+async fn resources_are_case_insensitive_and_guarded(store: &dyn Store) {
+    let id = "/subscriptions/s/resourceGroups/RG/providers/Microsoft.KeyVault/vaults/Kv1";
+    let change = ResourceChange {
+        upserts: vec![(resource(id, json!({"a": 1}), 1), Expect::Absent)],
+        ..Default::default()
+    };
+    store.write_resources(change.clone()).await.expect("create");
+    let got = store
+        .resource(&id.to_lowercase())
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(got.id, id, "original case kept");
+    assert!(matches!(
+        store.write_resources(change).await,
+        Err(StoreError::Conflict(Conflict::Concurrent { .. }))
+    ));
+    // Same DNS name in another group.
+    let other = "/subscriptions/s/resourceGroups/other/providers/Microsoft.KeyVault/vaults/KV1";
+    let clash = ResourceChange {
+        upserts: vec![(resource(other, json!({}), 1), Expect::Absent)],
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.write_resources(clash).await,
+        Err(StoreError::Conflict(Conflict::GlobalNameTaken { .. }))
+    ));
+    let update = ResourceChange {
+        upserts: vec![(resource(id, json!({"a": 2}), 2), Expect::Generation(1))],
+        ..Default::default()
+    };
+    store.write_resources(update).await.expect("update");
+    let listed = store
+        .list_resources(&ResourceQuery {
+            group_key: Some("rg".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].body["a"], 2);
+    let delete = ResourceChange {
+        deletes: vec![(id.to_lowercase(), Expect::Generation(2))],
+        ..Default::default()
+    };
+    store.write_resources(delete).await.expect("delete");
+    assert!(
+        store
+            .resource(&id.to_lowercase())
+            .await
+            .expect("get")
+            .is_none()
+    );
+}
+
+async fn role_assignments_are_unique(store: &dyn Store) {
+    let principal = ObjectId::random();
+    let record = |name: &str| RoleAssignmentRecord {
+        id: format!(
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Authorization/roleAssignments/{name}"
+        ),
+        scope_key: "/subscriptions/s/resourcegroups/rg".into(),
+        role_definition_guid: "acdd72a7-3385-48ef-bd42-f606fba81ae7".into(),
+        principal_id: principal,
+        body: json!({"name": name}),
+        created_at: at(5),
+    };
+    store
+        .put_role_assignment(record("one"))
+        .await
+        .expect("assign");
+    assert!(matches!(
+        store.put_role_assignment(record("two")).await,
+        Err(StoreError::Conflict(Conflict::RoleAssignmentExists { .. }))
+    ));
+    // Deleting the scope removes assignments at and below it.
+    let change = ResourceChange {
+        deleted_role_assignment_scopes: vec!["/subscriptions/s/resourcegroups/rg".into()],
+        ..Default::default()
+    };
+    store.write_resources(change).await.expect("cascade");
+    assert!(
+        store
+            .role_assignment(&record("one").key())
+            .await
+            .expect("get")
+            .is_none()
+    );
+}
