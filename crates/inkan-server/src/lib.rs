@@ -1,1 +1,144 @@
-//! placeholder
+//! inkan's server: the protocol surfaces and the composition root.
+//!
+//! Each surface is a module with its own routes and its own error mapping (`sts` speaks Entra's
+//! OAuth errors, `arm` speaks ARM's `{"error":{...}}`). [`Server::start`] is the composition
+//! root: it opens the data directory and the store, bootstraps the first tenant, loads the
+//! keys, builds TLS and binds the listeners. Nothing else knows which store backend is in use.
+
+pub mod admin;
+pub mod arm;
+pub mod bootstrap;
+pub mod config;
+pub mod data_dir;
+pub mod keyring;
+pub mod listener;
+pub mod state;
+pub mod sts;
+pub mod tls;
+pub mod tokens;
+pub mod urls;
+
+use anyhow::Context;
+use axum::Router;
+use config::Settings;
+use data_dir::{DataDir, ServerInfo, write_public};
+use inkan_core::clock::Clock;
+use inkan_store::Store;
+use inkan_store::sqlite::SqliteStore;
+use keyring::KeyRing;
+use state::{AppState, SharedState};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use urls::PublicUrls;
+
+/// A running server.
+pub struct Server {
+    /// The addresses the HTTPS listener is bound to.
+    pub https_addrs: Vec<SocketAddr>,
+    pub urls: PublicUrls,
+    pub state: SharedState,
+    pub data_dir: DataDir,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").field("https_addrs", &self.https_addrs).field("urls", &self.urls).finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Starts a server with `settings`, reading time from `clock`.
+    pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Server> {
+        let dir = DataDir::open(&settings.data_dir)?;
+        let master_key = dir.master_key(&settings.master_key_file)?;
+        let ca = tls::load_or_create_ca(&dir, &master_key, clock.now())?;
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open(&dir.db_path(), master_key).with_context(|| format!("cannot open {}", dir.db_path().display()))?,
+        );
+        let boot = bootstrap::ensure_initialized(store.as_ref(), clock.as_ref(), &dir).await?;
+        let keys = Arc::new(KeyRing::load(store.as_ref(), clock.as_ref()).await?);
+
+        let listeners = bind(settings).await?;
+        let https_addrs: Vec<SocketAddr> = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
+        let port = https_addrs.first().map_or(settings.port, SocketAddr::port);
+        let urls = PublicUrls::new(&settings.domain, port);
+        let tls_config = tls::server_config(&ca, &urls, clock.now())?;
+        let state: SharedState = Arc::new(AppState {
+            tokens: tokens::TokenService::new(Arc::clone(&keys), Arc::clone(&clock), urls.base.clone()),
+            store,
+            clock,
+            keys,
+            urls: urls.clone(),
+            tenant_id: boot.tenant_id,
+            subscription_id: boot.subscription_id,
+            admin_object_id: boot.admin_object_id,
+        });
+        let info = ServerInfo {
+            url: urls.base.clone(),
+            tenant_id: boot.tenant_id.to_string(),
+            subscription_id: boot.subscription_id.to_string(),
+            ca_file: dir.ca_cert_path(),
+            ca_bundle_file: dir.ca_bundle_path(),
+            domain: settings.domain.clone(),
+            port,
+            pid: std::process::id(),
+        };
+        write_public(&dir.server_info_path(), serde_json::to_string_pretty(&info)?.as_bytes())?;
+
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let task = tokio::spawn(listener::serve_https(listeners, tls_config, router(Arc::clone(&state)), shutdown_rx));
+        Ok(Server { https_addrs, urls, state, data_dir: dir, shutdown, task })
+    }
+
+    /// Stops accepting, finishes requests in flight, and returns when the server is down.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+        let _ = std::fs::remove_file(self.data_dir.server_info_path());
+    }
+}
+
+/// Every route of the HTTPS listener.
+pub fn router(state: SharedState) -> Router {
+    Router::new()
+        .merge(sts::routes())
+        .merge(admin::routes())
+        .fallback(arm::dispatch)
+        .layer(CatchPanicLayer::custom(|_| arm::ArmError::internal().into_response_owned()))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+impl arm::ArmError {
+    fn into_response_owned(self) -> axum::response::Response {
+        axum::response::IntoResponse::into_response(self)
+    }
+}
+
+async fn bind(settings: &Settings) -> anyhow::Result<Vec<TcpListener>> {
+    let mut listeners = Vec::new();
+    let mut port = settings.port;
+    for (i, ip) in settings.listen.iter().enumerate() {
+        let addr = SocketAddr::new(*ip, port);
+        match TcpListener::bind(addr).await {
+            Ok(l) => {
+                port = l.local_addr()?.port();
+                listeners.push(l);
+            }
+            // The first address must bind; the others (e.g. ::1 where IPv6 is off) are best effort.
+            Err(e) if i == 0 => {
+                return Err(anyhow::anyhow!(
+                    "cannot listen on {addr}: {e}. Is another inkan (or other server) using port {port}? Choose another with --port."
+                ));
+            }
+            Err(e) => tracing::warn!("not listening on {addr}: {e}"),
+        }
+    }
+    Ok(listeners)
+}

@@ -1,0 +1,81 @@
+//! `GET /subscriptions`, `GET /subscriptions/{id}` and `GET /tenants`.
+
+use super::auth::{Caller, authorize};
+use super::error::ArmError;
+use super::request::{ArmRequest, json_response, list_response};
+use crate::state::SharedState;
+use axum::http::StatusCode;
+use axum::response::Response;
+use inkan_core::arm::ResourceId;
+use inkan_store::SubscriptionRecord;
+use serde_json::{Value, json};
+
+pub(super) async fn list(state: &SharedState, caller: &Caller, req: &ArmRequest) -> Result<Response, ArmError> {
+    req.api_version_for("Microsoft.Resources/subscriptions")?;
+    // A caller sees the subscriptions it may read; `az login` then picks from that list.
+    let visible: Vec<Value> = state
+        .store
+        .subscriptions()
+        .await?
+        .iter()
+        .filter(|s| authorize(caller, "Microsoft.Resources/subscriptions/read", &format!("/subscriptions/{}", s.id)).is_ok())
+        .map(render)
+        .collect();
+    let count = visible.len();
+    Ok(json_response(StatusCode::OK, &json!({"value": visible, "count": {"type": "Total", "value": count}})))
+}
+
+pub(super) async fn get(state: &SharedState, caller: &Caller, req: &ArmRequest, id: &ResourceId) -> Result<Response, ArmError> {
+    req.api_version_for("Microsoft.Resources/subscriptions")?;
+    if req.method != axum::http::Method::GET {
+        return Err(ArmError::method_not_allowed(req.method.as_str(), "subscriptions (inkan creates one on first start)"));
+    }
+    let sub = id.subscription().unwrap_or_default();
+    let found = state.store.subscriptions().await?.into_iter().find(|s| s.id.to_string() == sub);
+    let Some(found) = found else { return Err(ArmError::subscription_not_found(sub)) };
+    authorize(caller, "Microsoft.Resources/subscriptions/read", id.as_str())?;
+    Ok(json_response(StatusCode::OK, &render(&found)))
+}
+
+pub(super) async fn list_tenants(state: &SharedState, _caller: &Caller, _req: &ArmRequest) -> Result<Response, ArmError> {
+    let tenants = state
+        .store
+        .tenants()
+        .await?
+        .iter()
+        .map(|t| {
+            json!({
+                "id": format!("/tenants/{}", t.id),
+                "tenantId": t.id.to_string(),
+                "tenantCategory": "Home",
+                "displayName": t.display_name,
+                "defaultDomain": state.urls.domain,
+                "domains": [state.urls.domain],
+                "tenantType": "AAD",
+            })
+        })
+        .collect();
+    Ok(list_response(tenants))
+}
+
+fn render(s: &SubscriptionRecord) -> Value {
+    json!({
+        "id": format!("/subscriptions/{}", s.id),
+        "authorizationSource": "RoleBased",
+        "managedByTenants": [],
+        "subscriptionId": s.id.to_string(),
+        "tenantId": s.tenant_id.to_string(),
+        "displayName": s.display_name,
+        "state": "Enabled",
+        "subscriptionPolicies": {
+            "locationPlacementId": "Public_2014-09-01",
+            "quotaId": "PayAsYouGo_2014-09-01",
+            "spendingLimit": "Off",
+        },
+    })
+}
+
+/// Whether the subscription exists.
+pub(super) async fn exists(state: &SharedState, id: &str) -> Result<bool, ArmError> {
+    Ok(state.store.subscriptions().await?.iter().any(|s| s.id.to_string().eq_ignore_ascii_case(id)))
+}

@@ -1,0 +1,89 @@
+//! The HTTPS listener: TLS accept loop, HTTP/1.1 and HTTP/2, graceful shutdown.
+//!
+//! On shutdown the listener stops accepting, then waits (up to [`DRAIN_TIMEOUT`]) for requests
+//! in flight to finish before the server's task ends.
+
+use axum::Router;
+use axum::extract::connect_info::ConnectInfo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+/// How long shutdown waits for in-flight requests.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves `router` over TLS on every listener until `shutdown` turns true.
+pub async fn serve_https(
+    listeners: Vec<TcpListener>,
+    tls: Arc<rustls::ServerConfig>,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let (tx, mut accepted) = mpsc::channel::<(tokio::net::TcpStream, SocketAddr)>(256);
+    let mut acceptors = Vec::new();
+    for listener in listeners {
+        let tx = tx.clone();
+        acceptors.push(tokio::spawn(async move {
+            loop {
+                match listener.accept().await {
+                    Ok(conn) => {
+                        if tx.send(conn).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+            }
+        }));
+    }
+    drop(tx);
+    let acceptor = TlsAcceptor::from(tls);
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            conn = accepted.recv() => {
+                let Some((tcp, peer)) = conn else { break };
+                let acceptor = acceptor.clone();
+                let router = router.clone();
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                        Ok(Ok(tls)) => tls,
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, "TLS handshake failed: {e}");
+                            return;
+                        }
+                        Err(_) => return,
+                    };
+                    let service = hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
+                        req.extensions_mut().insert(ConnectInfo(peer));
+                        router.clone().oneshot(req.map(axum::body::Body::new))
+                    });
+                    let builder = auto::Builder::new(TokioExecutor::new());
+                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
+                    if let Err(e) = watcher.watch(conn.into_owned()).await {
+                        tracing::debug!(%peer, "connection ended: {e}");
+                    }
+                });
+            }
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        }
+    }
+    for a in acceptors {
+        a.abort();
+    }
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
+        tracing::warn!("shutdown: requests still in flight after {DRAIN_TIMEOUT:?}; closing");
+    }
+}

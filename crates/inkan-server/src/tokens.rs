@@ -1,0 +1,105 @@
+//! Minting and validating inkan's access tokens: the one place tokens are signed and checked.
+
+use crate::keyring::KeyRing;
+use inkan_core::clock::Clock;
+use inkan_core::token::{AccessTokenClaims, Issuers, TokenGrant};
+use inkan_crypto::jwt;
+use std::sync::Arc;
+
+/// Clock skew tolerated on `exp` and `nbf`, as Azure's resource providers allow.
+pub const CLOCK_SKEW_SECS: i64 = 300;
+
+/// A freshly minted token.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub access_token: String,
+    pub expires_in: i64,
+    pub expires_on: i64,
+    pub not_before: i64,
+}
+
+/// Why a presented token was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenRejection {
+    #[error("{0}")]
+    Malformed(String),
+    #[error("the token was signed by a key inkan does not publish (kid '{0}'); it was not issued by this inkan server, or its key was rotated out")]
+    UnknownKey(String),
+    #[error("the token's signature does not verify against inkan's published keys")]
+    BadSignature,
+    #[error("the token expired at {exp} (now {now})")]
+    Expired { exp: i64, now: i64 },
+    #[error("the token is not valid before {nbf} (now {now})")]
+    NotYetValid { nbf: i64, now: i64 },
+    #[error("the token's audience '{presented}' is not one of {expected:?}")]
+    WrongAudience { presented: String, expected: Vec<String> },
+    #[error("the token's issuer '{presented}' is not this tenant's ('{expected}')")]
+    WrongIssuer { presented: String, expected: String },
+}
+
+/// Signs and validates tokens for one authority.
+#[derive(Debug, Clone)]
+pub struct TokenService {
+    keys: Arc<KeyRing>,
+    clock: Arc<dyn Clock>,
+    authority: String,
+}
+
+impl TokenService {
+    pub fn new(keys: Arc<KeyRing>, clock: Arc<dyn Clock>, authority: String) -> Self {
+        Self { keys, clock, authority }
+    }
+
+    /// The issuers of `tenant_id`.
+    pub fn issuers(&self, tenant_id: &str) -> Issuers {
+        Issuers::new(&self.authority, tenant_id)
+    }
+
+    /// Signs a token for `grant`.
+    pub fn issue(&self, grant: &TokenGrant) -> anyhow::Result<IssuedToken> {
+        let claims = AccessTokenClaims::for_grant(grant, &self.issuers(&grant.tenant_id));
+        let keys = self.keys.snapshot();
+        let access_token = jwt::encode(&keys.active, &claims)?;
+        Ok(IssuedToken {
+            access_token,
+            expires_in: grant.lifetime_secs,
+            expires_on: claims.exp,
+            not_before: claims.nbf,
+        })
+    }
+
+    /// Checks signature, lifetime, issuer (either version of `tenant_id`'s) and audience.
+    pub fn validate(
+        &self,
+        token: &str,
+        tenant_id: &str,
+        audiences: &[String],
+    ) -> Result<AccessTokenClaims, TokenRejection> {
+        let parsed = jwt::decode(token).map_err(|e| TokenRejection::Malformed(e.to_string()))?;
+        let kid = parsed.key_id().ok_or_else(|| TokenRejection::Malformed("the token header names no key ('kid')".into()))?;
+        let now = self.clock.now();
+        let keys = self.keys.snapshot();
+        let key = keys.verifying_key(kid, now).ok_or_else(|| TokenRejection::UnknownKey(kid.to_owned()))?;
+        parsed.verify(key).map_err(|e| match e {
+            jwt::JwtError::BadSignature => TokenRejection::BadSignature,
+            other => TokenRejection::Malformed(other.to_string()),
+        })?;
+        let claims: AccessTokenClaims = serde_json::from_slice(&parsed.payload)
+            .map_err(|e| TokenRejection::Malformed(format!("the token's claims are not an access token's: {e}")))?;
+        let now = now.unix_timestamp();
+        if claims.exp + CLOCK_SKEW_SECS < now {
+            return Err(TokenRejection::Expired { exp: claims.exp, now });
+        }
+        if claims.nbf - CLOCK_SKEW_SECS > now {
+            return Err(TokenRejection::NotYetValid { nbf: claims.nbf, now });
+        }
+        let issuers = self.issuers(tenant_id);
+        if claims.iss != issuers.v1 && claims.iss != issuers.v2 {
+            return Err(TokenRejection::WrongIssuer { presented: claims.iss, expected: issuers.v1 });
+        }
+        if !audiences.iter().any(|a| a == &claims.aud) {
+            return Err(TokenRejection::WrongAudience { presented: claims.aud, expected: audiences.to_vec() });
+        }
+        Ok(claims)
+    }
+}
