@@ -6,8 +6,8 @@ use inkan_core::ids::{ClientId, ObjectId, SubscriptionId, TenantId};
 use inkan_core::rbac::OWNER_ROLE_ID;
 use inkan_crypto::signing::SigningKey;
 use inkan_store::{
-    BootstrapRecord, ClientSecretRecord, Initialization, PrincipalKind, PrincipalRecord, RoleAssignmentRecord,
-    SigningKeyRecord, Store, SubscriptionRecord, TenantRecord,
+    BootstrapRecord, ClientSecretRecord, Initialization, PrincipalKind, PrincipalRecord,
+    RoleAssignmentRecord, SigningKeyRecord, Store, SubscriptionRecord, TenantRecord,
 };
 use serde_json::json;
 
@@ -15,7 +15,11 @@ use serde_json::json;
 pub const ADMIN_DISPLAY_NAME: &str = "inkan-bootstrap-admin";
 
 /// Initializes a new store, or returns what an earlier start created.
-pub async fn ensure_initialized(store: &dyn Store, clock: &dyn Clock, dir: &DataDir) -> anyhow::Result<BootstrapRecord> {
+pub async fn ensure_initialized(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    dir: &DataDir,
+) -> anyhow::Result<BootstrapRecord> {
     if let Some(done) = store.bootstrap().await? {
         if !dir.admin_path().exists() {
             tracing::warn!(
@@ -48,13 +52,21 @@ pub async fn ensure_initialized(store: &dyn Store, clock: &dyn Clock, dir: &Data
         object_id: admin.object_id.to_string(),
         client_secret: secret.clone(),
     };
-    write_private(&dir.admin_path(), serde_json::to_string_pretty(&credentials)?.as_bytes())?;
+    write_private(
+        &dir.admin_path(),
+        serde_json::to_string_pretty(&credentials)?.as_bytes(),
+    )?;
     let (key, pkcs8, cert_der) = SigningKey::generate(now)?;
     let assignment_name = uuid::Uuid::new_v4().to_string();
-    let assignment_id = format!("/providers/Microsoft.Authorization/roleAssignments/{assignment_name}");
+    let assignment_id =
+        format!("/providers/Microsoft.Authorization/roleAssignments/{assignment_name}");
     let created = inkan_core::clock::rfc3339(now);
     let init = Initialization {
-        tenant: TenantRecord { id: tenant_id, display_name: "inkan".into(), created_at: now },
+        tenant: TenantRecord {
+            id: tenant_id,
+            display_name: "inkan".into(),
+            created_at: now,
+        },
         subscription: SubscriptionRecord {
             id: subscription_id,
             tenant_id,
@@ -106,5 +118,8 @@ pub async fn ensure_initialized(store: &dyn Store, clock: &dyn Clock, dir: &Data
         },
     };
     store.initialize(init).await?;
-    store.bootstrap().await?.ok_or_else(|| anyhow::anyhow!("the store did not keep its initialization"))
+    store
+        .bootstrap()
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the store did not keep its initialization"))
 }

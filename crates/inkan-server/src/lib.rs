@@ -48,7 +48,10 @@ pub struct Server {
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server").field("https_addrs", &self.https_addrs).field("urls", &self.urls).finish_non_exhaustive()
+        f.debug_struct("Server")
+            .field("https_addrs", &self.https_addrs)
+            .field("urls", &self.urls)
+            .finish_non_exhaustive()
     }
 }
 
@@ -59,18 +62,26 @@ impl Server {
         let master_key = dir.master_key(&settings.master_key_file)?;
         let ca = tls::load_or_create_ca(&dir, &master_key, clock.now())?;
         let store: Arc<dyn Store> = Arc::new(
-            SqliteStore::open(&dir.db_path(), master_key).with_context(|| format!("cannot open {}", dir.db_path().display()))?,
+            SqliteStore::open(&dir.db_path(), master_key)
+                .with_context(|| format!("cannot open {}", dir.db_path().display()))?,
         );
         let boot = bootstrap::ensure_initialized(store.as_ref(), clock.as_ref(), &dir).await?;
         let keys = Arc::new(KeyRing::load(store.as_ref(), clock.as_ref()).await?);
 
         let listeners = bind(settings).await?;
-        let https_addrs: Vec<SocketAddr> = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
+        let https_addrs: Vec<SocketAddr> = listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect();
         let port = https_addrs.first().map_or(settings.port, SocketAddr::port);
         let urls = PublicUrls::new(&settings.domain, port);
         let tls_config = tls::server_config(&ca, &urls, clock.now())?;
         let state: SharedState = Arc::new(AppState {
-            tokens: tokens::TokenService::new(Arc::clone(&keys), Arc::clone(&clock), urls.base.clone()),
+            tokens: tokens::TokenService::new(
+                Arc::clone(&keys),
+                Arc::clone(&clock),
+                urls.base.clone(),
+            ),
             store,
             clock,
             keys,
@@ -89,11 +100,26 @@ impl Server {
             port,
             pid: std::process::id(),
         };
-        write_public(&dir.server_info_path(), serde_json::to_string_pretty(&info)?.as_bytes())?;
+        write_public(
+            &dir.server_info_path(),
+            serde_json::to_string_pretty(&info)?.as_bytes(),
+        )?;
 
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let task = tokio::spawn(listener::serve_https(listeners, tls_config, router(Arc::clone(&state)), shutdown_rx));
-        Ok(Server { https_addrs, urls, state, data_dir: dir, shutdown, task })
+        let task = tokio::spawn(listener::serve_https(
+            listeners,
+            tls_config,
+            router(Arc::clone(&state)),
+            shutdown_rx,
+        ));
+        Ok(Server {
+            https_addrs,
+            urls,
+            state,
+            data_dir: dir,
+            shutdown,
+            task,
+        })
     }
 
     /// Stops accepting, finishes requests in flight, and returns when the server is down.
@@ -110,7 +136,9 @@ pub fn router(state: SharedState) -> Router {
         .merge(sts::routes())
         .merge(admin::routes())
         .fallback(arm::dispatch)
-        .layer(CatchPanicLayer::custom(|_| arm::ArmError::internal().into_response_owned()))
+        .layer(CatchPanicLayer::custom(|_| {
+            arm::ArmError::internal().into_response_owned()
+        }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

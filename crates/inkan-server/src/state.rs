@@ -71,6 +71,10 @@ impl AppState {
     /// Whether `resource` names a known resource (trailing slashes are not significant).
     pub fn is_known_resource(&self, resource: &str) -> bool {
         let trimmed = resource.trim_end_matches('/');
-        !trimmed.is_empty() && self.known_resources().iter().any(|k| k.trim_end_matches('/').eq_ignore_ascii_case(trimmed))
+        !trimmed.is_empty()
+            && self
+                .known_resources()
+                .iter()
+                .any(|k| k.trim_end_matches('/').eq_ignore_ascii_case(trimmed))
     }
 }

@@ -11,13 +11,25 @@ pub struct PublicUrls {
 
 impl PublicUrls {
     pub fn new(domain: &str, port: u16) -> Self {
-        let base = if port == 443 { format!("https://{domain}") } else { format!("https://{domain}:{port}") };
-        Self { base, domain: domain.to_owned(), port }
+        let base = if port == 443 {
+            format!("https://{domain}")
+        } else {
+            format!("https://{domain}:{port}")
+        };
+        Self {
+            base,
+            domain: domain.to_owned(),
+            port,
+        }
     }
 
     /// `host[:port]` suffix for a sub-domain, e.g. `vault.localhost:8443`.
     pub fn suffix(&self, label: &str) -> String {
-        if self.port == 443 { format!("{label}.{}", self.domain) } else { format!("{label}.{}:{}", self.domain, self.port) }
+        if self.port == 443 {
+            format!("{label}.{}", self.domain)
+        } else {
+            format!("{label}.{}:{}", self.domain, self.port)
+        }
     }
 
     /// The Key Vault DNS suffix with port (`vault.localhost:8443`).
@@ -33,7 +45,12 @@ impl PublicUrls {
     /// The DNS names the server certificate covers.
     pub fn certificate_names(&self) -> Vec<String> {
         let d = &self.domain;
-        let mut names = vec![d.clone(), format!("*.{d}"), format!("*.vault.{d}"), format!("*.azurecr.{d}")];
+        let mut names = vec![
+            d.clone(),
+            format!("*.{d}"),
+            format!("*.vault.{d}"),
+            format!("*.azurecr.{d}"),
+        ];
         if d != "localhost" {
             names.push("localhost".into());
         }

@@ -1,1 +1,33 @@
-fn main() {}
+//! The `inkan` binary: glue between the command line and the libraries.
+//!
+//! `inkan serve` runs the server (inkan-server); every other command is a client of a running
+//! server's public API, found through the same `--data-dir` (or `--server URL`), with the
+//! bootstrap administrator's credentials. There is no back door into the database.
+
+mod cli;
+mod client;
+mod output;
+mod world;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let args = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli::run(args)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -25,11 +25,17 @@ pub struct Caller {
 impl FromRequestParts<SharedState> for Caller {
     type Rejection = ArmError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
         let authority = format!("{}/{}", state.urls.base, state.tenant_id);
         let fail = |code, msg: String| ArmError::unauthenticated(code, msg, &authority);
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(fail("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.".into()));
+            return Err(fail(
+                "AuthenticationFailed",
+                "Authentication failed. The 'Authorization' header is missing.".into(),
+            ));
         };
         let token = value
             .to_str()
@@ -71,7 +77,10 @@ impl FromRequestParts<SharedState> for Caller {
             ),
             other => fail("InvalidAuthenticationToken", format!("The access token is invalid: {other}.")),
         })?;
-        let is_admin = claims.oid.parse::<ObjectId>().is_ok_and(|oid| oid == state.admin_object_id);
+        let is_admin = claims
+            .oid
+            .parse::<ObjectId>()
+            .is_ok_and(|oid| oid == state.admin_object_id);
         Ok(Caller {
             client_id: claims.client_id().unwrap_or_default().to_owned(),
             object_id: claims.oid,
@@ -102,6 +111,11 @@ pub fn authorize(caller: &Caller, action: &str, scope: &str) -> Result<(), ArmEr
 fn utc(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&time::macros::format_description!("[month]/[day]/[year] [hour]:[minute]:[second]")).ok())
+        .and_then(|t| {
+            t.format(&time::macros::format_description!(
+                "[month]/[day]/[year] [hour]:[minute]:[second]"
+            ))
+            .ok()
+        })
         .unwrap_or_else(|| unix.to_string())
 }

@@ -18,12 +18,21 @@ pub struct ArmError {
 }
 
 fn e(status: StatusCode, code: &'static str, message: impl Into<String>) -> ArmError {
-    ArmError { status, code, message: message.into(), challenge: None }
+    ArmError {
+        status,
+        code,
+        message: message.into(),
+        challenge: None,
+    }
 }
 
 impl ArmError {
     // --- authentication (401) ---
-    pub fn unauthenticated(code: &'static str, message: impl Into<String>, authority: &str) -> Self {
+    pub fn unauthenticated(
+        code: &'static str,
+        message: impl Into<String>,
+        authority: &str,
+    ) -> Self {
         let message = message.into();
         let description = message.replace('"', "'");
         ArmError {
@@ -35,7 +44,13 @@ impl ArmError {
     }
 
     // --- authorization (403) ---
-    pub fn authorization_failed(client_id: &str, object_id: &str, action: &str, scope: &str, hint: &str) -> Self {
+    pub fn authorization_failed(
+        client_id: &str,
+        object_id: &str,
+        action: &str,
+        scope: &str,
+        hint: &str,
+    ) -> Self {
         e(
             StatusCode::FORBIDDEN,
             "AuthorizationFailed",
@@ -56,13 +71,19 @@ impl ArmError {
     }
 
     pub fn unsupported_api_version(type_name: &str, version: &str, supported: &[&str]) -> Self {
-        if type_name.to_ascii_lowercase().starts_with("microsoft.resources/") {
+        if type_name
+            .to_ascii_lowercase()
+            .starts_with("microsoft.resources/")
+        {
             let mut newest_first = supported.to_vec();
             newest_first.reverse();
             return e(
                 StatusCode::BAD_REQUEST,
                 "InvalidApiVersionParameter",
-                format!("The api-version '{version}' is invalid. The supported versions are '{}'.", newest_first.join(",")),
+                format!(
+                    "The api-version '{version}' is invalid. The supported versions are '{}'.",
+                    newest_first.join(",")
+                ),
             );
         }
         let short_type = type_name.split_once('/').map_or(type_name, |(_, t)| t);
@@ -90,9 +111,15 @@ impl ArmError {
             IdError::InvalidSubscriptionId(_) => e(
                 StatusCode::BAD_REQUEST,
                 "InvalidSubscriptionId",
-                format!("{err} Subscription ids are GUIDs; `inkan env --admin` prints inkan's (AZURE_SUBSCRIPTION_ID)."),
+                format!(
+                    "{err} Subscription ids are GUIDs; `inkan env --admin` prints inkan's (AZURE_SUBSCRIPTION_ID)."
+                ),
             ),
-            IdError::Malformed { .. } => e(StatusCode::BAD_REQUEST, "InvalidResourceId", err.to_string()),
+            IdError::Malformed { .. } => e(
+                StatusCode::BAD_REQUEST,
+                "InvalidResourceId",
+                err.to_string(),
+            ),
         }
     }
 
@@ -101,12 +128,17 @@ impl ArmError {
         let hint = if served.is_empty() {
             String::new()
         } else {
-            format!(" Types inkan serves in '{namespace}': {}.", served.join(", "))
+            format!(
+                " Types inkan serves in '{namespace}': {}.",
+                served.join(", ")
+            )
         };
         e(
             StatusCode::BAD_REQUEST,
             "InvalidResourceType",
-            format!("The resource type '{short}' could not be found in the namespace '{namespace}'.{hint}"),
+            format!(
+                "The resource type '{short}' could not be found in the namespace '{namespace}'.{hint}"
+            ),
         )
     }
 
@@ -122,11 +154,19 @@ impl ArmError {
     }
 
     pub fn invalid_resource_name(name: &str, rule: &str) -> Self {
-        e(StatusCode::BAD_REQUEST, "InvalidResourceName", format!("Resource name '{name}' is invalid. {rule}"))
+        e(
+            StatusCode::BAD_REQUEST,
+            "InvalidResourceName",
+            format!("Resource name '{name}' is invalid. {rule}"),
+        )
     }
 
     pub fn location_required() -> Self {
-        e(StatusCode::BAD_REQUEST, "LocationRequired", "The location property is required for this definition.")
+        e(
+            StatusCode::BAD_REQUEST,
+            "LocationRequired",
+            "The location property is required for this definition.",
+        )
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -143,15 +183,25 @@ impl ArmError {
 
     // --- not found (404) ---
     pub fn subscription_not_found(id: &str) -> Self {
-        e(StatusCode::NOT_FOUND, "SubscriptionNotFound", format!("The subscription '{id}' could not be found."))
+        e(
+            StatusCode::NOT_FOUND,
+            "SubscriptionNotFound",
+            format!("The subscription '{id}' could not be found."),
+        )
     }
 
     pub fn resource_group_not_found(name: &str) -> Self {
-        e(StatusCode::NOT_FOUND, "ResourceGroupNotFound", format!("Resource group '{name}' could not be found."))
+        e(
+            StatusCode::NOT_FOUND,
+            "ResourceGroupNotFound",
+            format!("Resource group '{name}' could not be found."),
+        )
     }
 
     pub fn resource_not_found(type_name: &str, name: &str, group: Option<&str>) -> Self {
-        let under = group.map(|g| format!(" under resource group '{g}'")).unwrap_or_default();
+        let under = group
+            .map(|g| format!(" under resource group '{g}'"))
+            .unwrap_or_default();
         e(
             StatusCode::NOT_FOUND,
             "ResourceNotFound",
@@ -165,7 +215,9 @@ impl ArmError {
         e(
             StatusCode::NOT_FOUND,
             "ParentResourceNotFound",
-            format!("Can not perform requested operation on nested resource. Parent resource '{parent}' not found."),
+            format!(
+                "Can not perform requested operation on nested resource. Parent resource '{parent}' not found."
+            ),
         )
     }
 
@@ -182,7 +234,9 @@ impl ArmError {
         e(
             StatusCode::CONFLICT,
             "Conflict",
-            format!("Another operation changed '{id}' while this one was in progress. Read it again and retry."),
+            format!(
+                "Another operation changed '{id}' while this one was in progress. Read it again and retry."
+            ),
         )
     }
 

@@ -17,9 +17,21 @@ use inkan_store::{Conflict, Expect, ResourceChange, ResourceQuery, ResourceRecor
 use serde_json::{Map, Value, json};
 
 /// Top-level fields a request may carry besides `location`, `tags`, `identity` and `properties`.
-const EXTRA_FIELDS: &[&str] = &["sku", "kind", "zones", "plan", "extendedLocation", "managedBy"];
+const EXTRA_FIELDS: &[&str] = &[
+    "sku",
+    "kind",
+    "zones",
+    "plan",
+    "extendedLocation",
+    "managedBy",
+];
 
-pub(super) async fn handle(state: &SharedState, caller: &Caller, req: &ArmRequest, id: &ResourceId) -> Result<Response, ArmError> {
+pub(super) async fn handle(
+    state: &SharedState,
+    caller: &Caller,
+    req: &ArmRequest,
+    id: &ResourceId,
+) -> Result<Response, ArmError> {
     let ty = type_of(id)?;
     req.api_version_for(ty.name)?;
     check_shape(id, ty)?;
@@ -33,7 +45,11 @@ pub(super) async fn handle(state: &SharedState, caller: &Caller, req: &ArmReques
         Method::PUT => {
             authorize(caller, &format!("{}/write", ty.name), id.as_str())?;
             let body = req.json_object()?;
-            let status = if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED };
+            let status = if existing.is_some() {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
             let rendered = put(state, caller, req, id, ty, existing.as_ref(), body).await?;
             Ok(json_response(status, &rendered))
         }
@@ -68,7 +84,10 @@ pub(super) async fn list_collection(
     let ty = resource_type(member_type).ok_or_else(|| unknown_type(member_type))?;
     req.api_version_for(ty.name)?;
     if req.method != Method::GET {
-        return Err(ArmError::method_not_allowed(req.method.as_str(), &format!("the {} collection", ty.name)));
+        return Err(ArmError::method_not_allowed(
+            req.method.as_str(),
+            &format!("the {} collection", ty.name),
+        ));
     }
     authorize(caller, &format!("{}/read", ty.name), parent.as_str())?;
     let query = match ty.parent {
@@ -76,7 +95,11 @@ pub(super) async fn list_collection(
             if state.store.resource(parent.key()).await?.is_none() {
                 return Err(ArmError::parent_not_found(parent.as_str()));
             }
-            ResourceQuery { parent_key: Some(parent.key().to_owned()), type_key: Some(ty.name.to_ascii_lowercase()), ..Default::default() }
+            ResourceQuery {
+                parent_key: Some(parent.key().to_owned()),
+                type_key: Some(ty.name.to_ascii_lowercase()),
+                ..Default::default()
+            }
         }
         _ => {
             require_scope(state, parent).await?;
@@ -88,22 +111,40 @@ pub(super) async fn list_collection(
             }
         }
     };
-    let items = state.store.list_resources(&query).await?.into_iter().map(|r| r.body).collect();
+    let items = state
+        .store
+        .list_resources(&query)
+        .await?
+        .into_iter()
+        .map(|r| r.body)
+        .collect();
     Ok(list_response(items))
 }
 
 /// `/subscriptions/{sub}[/resourceGroups/{rg}]/resources`: every resource, in ARM's generic
 /// shape (no properties).
-pub(super) async fn list_generic(state: &SharedState, caller: &Caller, req: &ArmRequest, scope: &ResourceId) -> Result<Response, ArmError> {
+pub(super) async fn list_generic(
+    state: &SharedState,
+    caller: &Caller,
+    req: &ArmRequest,
+    scope: &ResourceId,
+) -> Result<Response, ArmError> {
     req.api_version_for("Microsoft.Resources/resources")?;
     require_scope(state, scope).await?;
-    authorize(caller, "Microsoft.Resources/subscriptions/resources/read", scope.as_str())?;
+    authorize(
+        caller,
+        "Microsoft.Resources/subscriptions/resources/read",
+        scope.as_str(),
+    )?;
     let query = ResourceQuery {
         subscription_id: scope.subscription().map(str::to_owned),
         group_key: scope.resource_group().map(str::to_ascii_lowercase),
         ..Default::default()
     };
-    let type_filter = req.param("$filter").and_then(|f| f.strip_prefix("resourceType eq ")).map(|t| t.trim_matches('\'').to_ascii_lowercase());
+    let type_filter = req
+        .param("$filter")
+        .and_then(|f| f.strip_prefix("resourceType eq "))
+        .map(|t| t.trim_matches('\'').to_ascii_lowercase());
     let items = state
         .store
         .list_resources(&query)
@@ -113,7 +154,9 @@ pub(super) async fn list_generic(state: &SharedState, caller: &Caller, req: &Arm
         .filter(|r| type_filter.as_ref().is_none_or(|t| &r.type_key == t))
         .map(|r| {
             let mut generic = Map::new();
-            for field in ["id", "name", "type", "location", "tags", "identity", "sku", "kind"] {
+            for field in [
+                "id", "name", "type", "location", "tags", "identity", "sku", "kind",
+            ] {
                 if let Some(v) = r.body.get(field) {
                     generic.insert(field.into(), v.clone());
                 }
@@ -125,11 +168,17 @@ pub(super) async fn list_generic(state: &SharedState, caller: &Caller, req: &Arm
 }
 
 /// Writes `change`, mapping store conflicts to ARM's codes.
-pub(super) async fn commit(state: &SharedState, id: &ResourceId, change: ResourceChange) -> Result<(), ArmError> {
+pub(super) async fn commit(
+    state: &SharedState,
+    id: &ResourceId,
+    change: ResourceChange,
+) -> Result<(), ArmError> {
     match state.store.write_resources(change).await {
         Ok(()) => Ok(()),
         Err(StoreError::Conflict(Conflict::GlobalNameTaken { .. })) => Err(name_taken(state, id)),
-        Err(StoreError::Conflict(Conflict::Concurrent { .. })) => Err(ArmError::concurrent_write(id.as_str())),
+        Err(StoreError::Conflict(Conflict::Concurrent { .. })) => {
+            Err(ArmError::concurrent_write(id.as_str()))
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -145,11 +194,20 @@ async fn put(
 ) -> Result<Value, ArmError> {
     let parent = check_parents(state, id, ty).await?;
     let name = id.name().unwrap_or_default();
-    ty.names.check(name).map_err(|rule| ArmError::invalid_resource_name(name, &rule))?;
+    ty.names
+        .check(name)
+        .map_err(|rule| ArmError::invalid_resource_name(name, &rule))?;
     let now = state.clock.now();
-    let mut change = ResourceChange { at: Some(now), ..Default::default() };
+    let mut change = ResourceChange {
+        at: Some(now),
+        ..Default::default()
+    };
     let location = if ty.tracked {
-        let location = body.get("location").and_then(Value::as_str).map(normalize_location).filter(|l| !l.is_empty());
+        let location = body
+            .get("location")
+            .and_then(Value::as_str)
+            .map(normalize_location)
+            .filter(|l| !l.is_empty());
         Some(location.ok_or_else(ArmError::location_required)?)
     } else {
         None
@@ -159,16 +217,36 @@ async fn put(
     let mut props = match body.get("properties") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(p)) => p.clone(),
-        Some(_) => return Err(ArmError::invalid_request_content("'properties' must be an object")),
+        Some(_) => {
+            return Err(ArmError::invalid_request_content(
+                "'properties' must be an object",
+            ));
+        }
     };
-    let input = HookInput { state, id, api_version: &req.api_version, existing };
+    let input = HookInput {
+        state,
+        id,
+        api_version: &req.api_version,
+        existing,
+    };
     hooks::prepare(&input, &body, &mut props, &mut change).await?;
-    let identity = identities::resolve(state, id, ty, body.get("identity"), existing.map(|e| &e.body), &mut change).await?;
+    let identity = identities::resolve(
+        state,
+        id,
+        ty,
+        body.get("identity"),
+        existing.map(|e| &e.body),
+        &mut change,
+    )
+    .await?;
 
     let stored_id = existing.map_or_else(|| canonical_id(id, parent.as_ref()), |r| r.id.clone());
     let mut rendered = Map::new();
     rendered.insert("id".into(), json!(stored_id));
-    rendered.insert("name".into(), json!(stored_id.rsplit('/').next().unwrap_or(name)));
+    rendered.insert(
+        "name".into(),
+        json!(stored_id.rsplit('/').next().unwrap_or(name)),
+    );
     rendered.insert("type".into(), json!(ty.name));
     if let Some(location) = location {
         rendered.insert("location".into(), json!(location));
@@ -184,7 +262,11 @@ async fn put(
     }
     rendered.insert("properties".into(), Value::Object(props));
     let created_at = existing.map_or(now, |e| e.created_at);
-    let created_by = existing.and_then(|e| e.body["systemData"]["createdBy"].as_str().map(str::to_owned));
+    let created_by = existing.and_then(|e| {
+        e.body["systemData"]["createdBy"]
+            .as_str()
+            .map(str::to_owned)
+    });
     rendered.insert(
         "systemData".into(),
         json!({
@@ -197,14 +279,24 @@ async fn put(
         }),
     );
     let rendered = Value::Object(rendered);
-    let (expect, generation) = existing.map_or((Expect::Absent, 1), |e| (Expect::Generation(e.generation), e.generation + 1));
+    let (expect, generation) = existing.map_or((Expect::Absent, 1), |e| {
+        (Expect::Generation(e.generation), e.generation + 1)
+    });
     let record = ResourceRecord {
         id: stored_id,
         type_key: ty.name.to_ascii_lowercase(),
         subscription_id: id.subscription().unwrap_or_default().to_owned(),
         group_key: id.resource_group().map(str::to_ascii_lowercase),
-        parent_key: matches!(ty.parent, ParentKind::Resource(_)).then(|| id.parent().map(|p| p.key().to_owned())).flatten(),
-        global_name: ty.globally_unique_name.then(|| format!("{}/{}", ty.name.to_ascii_lowercase(), name.to_ascii_lowercase())),
+        parent_key: matches!(ty.parent, ParentKind::Resource(_))
+            .then(|| id.parent().map(|p| p.key().to_owned()))
+            .flatten(),
+        global_name: ty.globally_unique_name.then(|| {
+            format!(
+                "{}/{}",
+                ty.name.to_ascii_lowercase(),
+                name.to_ascii_lowercase()
+            )
+        }),
         body: rendered.clone(),
         generation,
         created_at,
@@ -215,37 +307,62 @@ async fn put(
     Ok(rendered)
 }
 
-async fn delete(state: &SharedState, id: &ResourceId, current: &ResourceRecord) -> Result<(), ArmError> {
+async fn delete(
+    state: &SharedState,
+    id: &ResourceId,
+    current: &ResourceRecord,
+) -> Result<(), ArmError> {
     let now = state.clock.now();
-    let mut change = ResourceChange { at: Some(now), ..Default::default() };
-    change.retired_principals.extend(principals_owned_by(current));
-    change.deletes.push((current.key(), Expect::Generation(current.generation)));
+    let mut change = ResourceChange {
+        at: Some(now),
+        ..Default::default()
+    };
+    change
+        .retired_principals
+        .extend(principals_owned_by(current));
+    change
+        .deletes
+        .push((current.key(), Expect::Generation(current.generation)));
     // Child resources (slots, federated credentials) go with their parent.
-    let children = state.store.list_resources(&ResourceQuery { parent_key: Some(current.key()), ..Default::default() }).await?;
+    let children = state
+        .store
+        .list_resources(&ResourceQuery {
+            parent_key: Some(current.key()),
+            ..Default::default()
+        })
+        .await?;
     for child in &children {
         change.retired_principals.extend(principals_owned_by(child));
         change.deletes.push((child.key(), Expect::Any));
     }
-    change.deleted_role_assignment_scopes.push(id.key().to_owned());
+    change
+        .deleted_role_assignment_scopes
+        .push(id.key().to_owned());
     commit(state, id, change).await
 }
 
 /// JSON merge patch (RFC 7386) of `patch` onto `current`'s request-shaped fields; the identity
 /// block follows ARM's PATCH rules (`null` removes a user-assigned identity).
-fn merge_patch(current: &Value, patch: &Map<String, Value>) -> Result<Map<String, Value>, ArmError> {
+fn merge_patch(
+    current: &Value,
+    patch: &Map<String, Value>,
+) -> Result<Map<String, Value>, ArmError> {
     let mut merged = current.as_object().cloned().unwrap_or_default();
     for (key, value) in patch {
         match key.as_str() {
             "identity" => {
                 let current_request = match current.get("identity") {
-                    Some(v) if v.is_object() => {
-                        IdentityRequest::parse(&strip_identity_outputs(v)).map_err(|e| ArmError::bad_request("InvalidIdentity", e.to_string()))?
-                    }
+                    Some(v) if v.is_object() => IdentityRequest::parse(&strip_identity_outputs(v))
+                        .map_err(|e| ArmError::bad_request("InvalidIdentity", e.to_string()))?,
                     _ => IdentityRequest::default(),
                 };
                 let next = IdentityRequest::merge_patch(&current_request, value)
                     .map_err(|e| ArmError::bad_request("InvalidIdentity", e.to_string()))?;
-                let users: Map<String, Value> = next.user_assigned.iter().map(|id| (id.as_str().to_owned(), json!({}))).collect();
+                let users: Map<String, Value> = next
+                    .user_assigned
+                    .iter()
+                    .map(|id| (id.as_str().to_owned(), json!({})))
+                    .collect();
                 let mut block = json!({"type": next.type_name()});
                 if !users.is_empty() {
                     block["userAssignedIdentities"] = Value::Object(users);
@@ -267,7 +384,10 @@ fn merge_patch(current: &Value, patch: &Map<String, Value>) -> Result<Map<String
 
 fn strip_identity_outputs(identity: &Value) -> Value {
     let mut v = identity.clone();
-    if let Some(users) = v.get_mut("userAssignedIdentities").and_then(Value::as_object_mut) {
+    if let Some(users) = v
+        .get_mut("userAssignedIdentities")
+        .and_then(Value::as_object_mut)
+    {
         for entry in users.values_mut() {
             *entry = json!({});
         }
@@ -310,7 +430,10 @@ fn check_shape(id: &ResourceId, ty: &ResourceType) -> Result<(), ArmError> {
     let ok = match ty.parent {
         ParentKind::ResourceGroup => id.parent().is_some_and(|p| p.is_resource_group()),
         ParentKind::Resource(parent) => {
-            id.parent().and_then(|p| p.resource_type()).is_some_and(|t| t.eq_ignore_ascii_case(parent)) && id.resource_group().is_some()
+            id.parent()
+                .and_then(|p| p.resource_type())
+                .is_some_and(|t| t.eq_ignore_ascii_case(parent))
+                && id.resource_group().is_some()
         }
         ParentKind::AnyScope => true,
     };
@@ -318,23 +441,34 @@ fn check_shape(id: &ResourceId, ty: &ResourceType) -> Result<(), ArmError> {
         return Ok(());
     }
     let expected = match ty.parent {
-        ParentKind::ResourceGroup => "/subscriptions/{subscriptionId}/resourceGroups/{group}/providers/...".to_owned(),
+        ParentKind::ResourceGroup => {
+            "/subscriptions/{subscriptionId}/resourceGroups/{group}/providers/...".to_owned()
+        }
         ParentKind::Resource(parent) => format!("a child of a {parent} resource"),
         ParentKind::AnyScope => "any scope".to_owned(),
     };
     Err(ArmError::bad_request(
         "InvalidResourceId",
-        format!("The resource id '{id}' is invalid: resources of type {} live at {expected}.", ty.name),
+        format!(
+            "The resource id '{id}' is invalid: resources of type {} live at {expected}.",
+            ty.name
+        ),
     ))
 }
 
 /// Requires the subscription, the resource group and the parent resource; returns the parent.
-async fn check_parents(state: &SharedState, id: &ResourceId, ty: &ResourceType) -> Result<Option<ResourceRecord>, ArmError> {
+async fn check_parents(
+    state: &SharedState,
+    id: &ResourceId,
+    ty: &ResourceType,
+) -> Result<Option<ResourceRecord>, ArmError> {
     require_scope(state, &id.extension_scope()).await?;
     if let ParentKind::Resource(_) = ty.parent {
         let parent = id.parent().unwrap_or_else(ResourceId::root);
         let found = state.store.resource(parent.key()).await?;
-        return found.map(Some).ok_or_else(|| ArmError::parent_not_found(parent.as_str()));
+        return found
+            .map(Some)
+            .ok_or_else(|| ArmError::parent_not_found(parent.as_str()));
     }
     Ok(None)
 }
@@ -346,7 +480,11 @@ pub(super) async fn require_scope(state: &SharedState, scope: &ResourceId) -> Re
     }
     require_subscription(state, scope).await?;
     if let Some(group) = scope.resource_group() {
-        let key = format!("/subscriptions/{}/resourcegroups/{}", scope.subscription().unwrap_or_default(), group.to_ascii_lowercase());
+        let key = format!(
+            "/subscriptions/{}/resourcegroups/{}",
+            scope.subscription().unwrap_or_default(),
+            group.to_ascii_lowercase()
+        );
         if state.store.resource(&key).await?.is_none() {
             return Err(ArmError::resource_group_not_found(group));
         }
@@ -357,11 +495,21 @@ pub(super) async fn require_scope(state: &SharedState, scope: &ResourceId) -> Re
 /// The id as stored: the canonical type spelling and the parent's stored case.
 fn canonical_id(id: &ResourceId, parent: Option<&ResourceRecord>) -> String {
     let last = id.as_str().rsplit('/').next().unwrap_or_default();
-    let ty = id.resource_type().and_then(|t| resource_type(&t)).map(|t| t.name);
+    let ty = id
+        .resource_type()
+        .and_then(|t| resource_type(&t))
+        .map(|t| t.name);
     match (parent, ty) {
-        (Some(p), Some(t)) => format!("{}/{}/{last}", p.id, t.rsplit('/').next().unwrap_or_default()),
+        (Some(p), Some(t)) => format!(
+            "{}/{}/{last}",
+            p.id,
+            t.rsplit('/').next().unwrap_or_default()
+        ),
         (None, Some(t)) => {
-            let group_scope = id.parent().map(|p| p.as_str().to_owned()).unwrap_or_default();
+            let group_scope = id
+                .parent()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default();
             format!("{group_scope}/providers/{t}/{last}")
         }
         _ => id.as_str().to_owned(),
@@ -374,7 +522,12 @@ fn not_found(id: &ResourceId, ty: &ResourceType) -> ArmError {
 
 fn name_taken(_state: &SharedState, id: &ResourceId) -> ArmError {
     let name = id.name().unwrap_or_default();
-    match id.resource_type().unwrap_or_default().to_ascii_lowercase().as_str() {
+    match id
+        .resource_type()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "microsoft.keyvault/vaults" => ArmError::conflict(
             "VaultAlreadyExists",
             format!(
@@ -384,8 +537,13 @@ fn name_taken(_state: &SharedState, id: &ResourceId) -> ArmError {
         ),
         "microsoft.containerregistry/registries" => ArmError::conflict(
             "AlreadyInUse",
-            format!("The registry DNS name {name} is already in use. Registry names are globally unique; choose another name."),
+            format!(
+                "The registry DNS name {name} is already in use. Registry names are globally unique; choose another name."
+            ),
         ),
-        _ => ArmError::conflict("Conflict", format!("Website with given name {name} already exists.")),
+        _ => ArmError::conflict(
+            "Conflict",
+            format!("Website with given name {name} already exists."),
+        ),
     }
 }

@@ -10,7 +10,11 @@ use inkan_core::arm::ResourceId;
 use inkan_store::SubscriptionRecord;
 use serde_json::{Value, json};
 
-pub(super) async fn list(state: &SharedState, caller: &Caller, req: &ArmRequest) -> Result<Response, ArmError> {
+pub(super) async fn list(
+    state: &SharedState,
+    caller: &Caller,
+    req: &ArmRequest,
+) -> Result<Response, ArmError> {
     req.api_version_for("Microsoft.Resources/subscriptions")?;
     // A caller sees the subscriptions it may read; `az login` then picks from that list.
     let visible: Vec<Value> = state
@@ -18,26 +22,59 @@ pub(super) async fn list(state: &SharedState, caller: &Caller, req: &ArmRequest)
         .subscriptions()
         .await?
         .iter()
-        .filter(|s| authorize(caller, "Microsoft.Resources/subscriptions/read", &format!("/subscriptions/{}", s.id)).is_ok())
+        .filter(|s| {
+            authorize(
+                caller,
+                "Microsoft.Resources/subscriptions/read",
+                &format!("/subscriptions/{}", s.id),
+            )
+            .is_ok()
+        })
         .map(render)
         .collect();
     let count = visible.len();
-    Ok(json_response(StatusCode::OK, &json!({"value": visible, "count": {"type": "Total", "value": count}})))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"value": visible, "count": {"type": "Total", "value": count}}),
+    ))
 }
 
-pub(super) async fn get(state: &SharedState, caller: &Caller, req: &ArmRequest, id: &ResourceId) -> Result<Response, ArmError> {
+pub(super) async fn get(
+    state: &SharedState,
+    caller: &Caller,
+    req: &ArmRequest,
+    id: &ResourceId,
+) -> Result<Response, ArmError> {
     req.api_version_for("Microsoft.Resources/subscriptions")?;
     if req.method != axum::http::Method::GET {
-        return Err(ArmError::method_not_allowed(req.method.as_str(), "subscriptions (inkan creates one on first start)"));
+        return Err(ArmError::method_not_allowed(
+            req.method.as_str(),
+            "subscriptions (inkan creates one on first start)",
+        ));
     }
     let sub = id.subscription().unwrap_or_default();
-    let found = state.store.subscriptions().await?.into_iter().find(|s| s.id.to_string() == sub);
-    let Some(found) = found else { return Err(ArmError::subscription_not_found(sub)) };
-    authorize(caller, "Microsoft.Resources/subscriptions/read", id.as_str())?;
+    let found = state
+        .store
+        .subscriptions()
+        .await?
+        .into_iter()
+        .find(|s| s.id.to_string() == sub);
+    let Some(found) = found else {
+        return Err(ArmError::subscription_not_found(sub));
+    };
+    authorize(
+        caller,
+        "Microsoft.Resources/subscriptions/read",
+        id.as_str(),
+    )?;
     Ok(json_response(StatusCode::OK, &render(&found)))
 }
 
-pub(super) async fn list_tenants(state: &SharedState, _caller: &Caller, _req: &ArmRequest) -> Result<Response, ArmError> {
+pub(super) async fn list_tenants(
+    state: &SharedState,
+    _caller: &Caller,
+    _req: &ArmRequest,
+) -> Result<Response, ArmError> {
     let tenants = state
         .store
         .tenants()
@@ -77,5 +114,10 @@ fn render(s: &SubscriptionRecord) -> Value {
 
 /// Whether the subscription exists.
 pub(super) async fn exists(state: &SharedState, id: &str) -> Result<bool, ArmError> {
-    Ok(state.store.subscriptions().await?.iter().any(|s| s.id.to_string().eq_ignore_ascii_case(id)))
+    Ok(state
+        .store
+        .subscriptions()
+        .await?
+        .iter()
+        .any(|s| s.id.to_string().eq_ignore_ascii_case(id)))
 }

@@ -1,0 +1,123 @@
+//! Command-line arguments and the dispatch to each command.
+
+mod env;
+mod keys;
+pub mod manage;
+mod serve;
+
+use crate::output;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// inkan: Azure managed identities, Entra tokens, RBAC and Key Vault, on your machine.
+#[derive(Debug, Parser)]
+#[command(name = "inkan", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How a client command finds the server.
+#[derive(Debug, Clone, Args)]
+pub struct Target {
+    /// The data directory of the server (default: the same default as `inkan serve`).
+    #[arg(long, env = "INKAN_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// The server's URL, e.g. https://localhost:8443 (default: read from the data directory).
+    #[arg(long, env = "INKAN_SERVER", global = true)]
+    pub server: Option<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = output::Format::Table, global = true)]
+    pub output: output::Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the server (token authority, ARM control plane) with an embedded store and a local CA.
+    Serve(serve::ServeArgs),
+    /// Print `export` lines that point SDKs, az and curl at inkan.
+    Env(env::EnvArgs),
+    /// Create or update the resources of a world file (YAML or JSON, ARM shapes).
+    Apply {
+        /// The world file.
+        file: PathBuf,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// List resources.
+    List {
+        /// Only this type, e.g. Microsoft.KeyVault/vaults.
+        #[arg(long = "type")]
+        resource_type: Option<String>,
+        /// Only this resource group.
+        #[arg(short = 'g', long)]
+        resource_group: Option<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Resource groups.
+    Group {
+        #[command(subcommand)]
+        command: manage::GroupCommand,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// User-assigned managed identities.
+    Identity {
+        #[command(subcommand)]
+        command: manage::IdentityCommand,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Key vaults.
+    Vault {
+        #[command(subcommand)]
+        command: manage::VaultCommand,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Role assignments and definitions.
+    Role {
+        #[command(subcommand)]
+        command: manage::RoleCommand,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Token-signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Show or check the configuration `inkan serve` would use.
+    Config {
+        #[command(subcommand)]
+        command: serve::ConfigCommand,
+    },
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve::run(args).await,
+        Command::Env(args) => env::run(&args),
+        Command::Apply { file, target } => {
+            let client = crate::client::ApiClient::connect(&target).await?;
+            let report = crate::world::apply_file(&client, &file).await?;
+            report.print(target.output);
+            Ok(())
+        }
+        Command::List {
+            resource_type,
+            resource_group,
+            target,
+        } => manage::list(&target, resource_type.as_deref(), resource_group.as_deref()).await,
+        Command::Group { command, target } => manage::group(&target, command).await,
+        Command::Identity { command, target } => manage::identity(&target, command).await,
+        Command::Vault { command, target } => manage::vault(&target, command).await,
+        Command::Role { command, target } => manage::role(&target, command).await,
+        Command::Keys { command, target } => keys::run(&target, command).await,
+        Command::Config { command } => serve::config(command),
+    }
+}
