@@ -76,15 +76,7 @@ mod tests {
 
     #[test]
     fn only_the_hyphenated_form_is_a_guid() {
-        assert!(
-            "8e3af657a8ff443ca75c2fe8c4bcb635"
-                .parse::<ObjectId>()
-                .is_err()
-        );
-        assert!(
-            "{8e3af657-a8ff-443c-a75c-2fe8c4bcb635}"
-                .parse::<ObjectId>()
-                .is_err()
-        );
+        assert!("8e3af657a8ff443ca75c2fe8c4bcb635".parse::<ObjectId>().is_err());
+        assert!("{8e3af657-a8ff-443c-a75c-2fe8c4bcb635}".parse::<ObjectId>().is_err());
     }
 }

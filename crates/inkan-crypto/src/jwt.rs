@@ -72,30 +72,15 @@ pub fn decode(token: &str) -> Result<Unverified<'_>, JwtError> {
         return Err(JwtError::Malformed("it is longer than 16 KiB"));
     }
     let mut parts = token.splitn(4, '.');
-    let (Some(h), Some(p), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(JwtError::Malformed(
-            "it does not have three dot-separated parts",
-        ));
+    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(JwtError::Malformed("it does not have three dot-separated parts"));
     };
-    let header_json = URL_SAFE_NO_PAD
-        .decode(h)
-        .map_err(|_| JwtError::Malformed("the header is not base64url"))?;
+    let header_json = URL_SAFE_NO_PAD.decode(h).map_err(|_| JwtError::Malformed("the header is not base64url"))?;
     let header: Header = serde_json::from_slice(&header_json)
         .map_err(|_| JwtError::Malformed("the header is not a JSON object with 'alg'"))?;
-    let payload = URL_SAFE_NO_PAD
-        .decode(p)
-        .map_err(|_| JwtError::Malformed("the payload is not base64url"))?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(s)
-        .map_err(|_| JwtError::Malformed("the signature is not base64url"))?;
-    Ok(Unverified {
-        header,
-        payload,
-        signing_input: &token[..h.len() + 1 + p.len()],
-        signature,
-    })
+    let payload = URL_SAFE_NO_PAD.decode(p).map_err(|_| JwtError::Malformed("the payload is not base64url"))?;
+    let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| JwtError::Malformed("the signature is not base64url"))?;
+    Ok(Unverified { header, payload, signing_input: &token[..h.len() + 1 + p.len()], signature })
 }
 
 impl Unverified<'_> {
@@ -104,11 +89,7 @@ impl Unverified<'_> {
         if self.header.alg != "RS256" {
             return Err(JwtError::UnsupportedAlgorithm(self.header.alg.clone()));
         }
-        if key.verify(self.signing_input.as_bytes(), &self.signature) {
-            Ok(())
-        } else {
-            Err(JwtError::BadSignature)
-        }
+        if key.verify(self.signing_input.as_bytes(), &self.signature) { Ok(()) } else { Err(JwtError::BadSignature) }
     }
 
     /// The key id the token names (`kid`, else `x5t`).
@@ -131,27 +112,15 @@ mod tests {
         let parsed = decode(&token).unwrap();
         assert_eq!(parsed.key_id(), Some(key.kid()));
         assert!(parsed.verify(key.verifying_key()).is_ok());
-        assert_eq!(
-            parsed.verify(other.verifying_key()),
-            Err(JwtError::BadSignature)
-        );
+        assert_eq!(parsed.verify(other.verifying_key()), Err(JwtError::BadSignature));
         let forged = format!("{}.{}", &token[..token.rfind('.').unwrap()], "AAAA");
-        assert_eq!(
-            decode(&forged).unwrap().verify(key.verifying_key()),
-            Err(JwtError::BadSignature)
-        );
+        assert_eq!(decode(&forged).unwrap().verify(key.verifying_key()), Err(JwtError::BadSignature));
     }
 
     #[test]
     fn garbage_is_refused_without_panicking() {
         for t in ["", "a", "a.b", "a.b.c.d", "!!.!!.!!", "e30.e30.e30"] {
-            let _ = decode(t).map(|u| {
-                u.verify(&VerifyingKey {
-                    kid: String::new(),
-                    n: vec![1],
-                    e: vec![3],
-                })
-            });
+            let _ = decode(t).map(|u| u.verify(&VerifyingKey { kid: String::new(), n: vec![1], e: vec![3] }));
         }
         assert!(decode("a.b").is_err());
     }

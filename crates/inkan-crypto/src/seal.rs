@@ -30,23 +30,15 @@ impl MasterKey {
     /// A new random master key, returned with its raw bytes for persisting.
     pub fn generate() -> (Self, Zeroizing<Vec<u8>>) {
         let raw = Zeroizing::new(crate::random::bytes::<32>().to_vec());
-        let key =
-            Self::from_bytes(&raw).unwrap_or_else(|_| unreachable!("32 bytes is an AES-256 key"));
+        let key = Self::from_bytes(&raw).unwrap_or_else(|_| unreachable!("32 bytes is an AES-256 key"));
         (key, raw)
     }
 
     /// Loads a master key from its raw bytes.
     pub fn from_bytes(raw: &[u8]) -> Result<Self, CryptoError> {
-        let unbound = UnboundKey::new(&AES_256_GCM, raw).map_err(|_| {
-            CryptoError::InvalidKey(format!(
-                "a master key is {} bytes, got {}",
-                Self::LEN,
-                raw.len()
-            ))
-        })?;
-        Ok(Self {
-            key: LessSafeKey::new(unbound),
-        })
+        let unbound = UnboundKey::new(&AES_256_GCM, raw)
+            .map_err(|_| CryptoError::InvalidKey(format!("a master key is {} bytes, got {}", Self::LEN, raw.len())))?;
+        Ok(Self { key: LessSafeKey::new(unbound) })
     }
 
     /// Seals `plaintext`, bound to `aad`.
@@ -54,11 +46,7 @@ impl MasterKey {
         let nonce_bytes = crate::random::bytes::<12>();
         let mut buf = plaintext.to_vec();
         self.key
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce_bytes),
-                Aad::from(aad.as_bytes()),
-                &mut buf,
-            )
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce_bytes), Aad::from(aad.as_bytes()), &mut buf)
             .unwrap_or_else(|_| unreachable!("AES-GCM sealing only fails for inputs over 64 GiB"));
         let mut out = Vec::with_capacity(1 + 12 + buf.len());
         out.push(VERSION);
@@ -72,14 +60,10 @@ impl MasterKey {
         if sealed.len() < 1 + 12 + 16 || sealed[0] != VERSION {
             return Err(CryptoError::Unseal);
         }
-        let nonce =
-            Nonce::try_assume_unique_for_key(&sealed[1..13]).map_err(|_| CryptoError::Unseal)?;
+        let nonce = Nonce::try_assume_unique_for_key(&sealed[1..13]).map_err(|_| CryptoError::Unseal)?;
         let mut buf = Zeroizing::new(sealed[13..].to_vec());
-        let len = self
-            .key
-            .open_in_place(nonce, Aad::from(aad.as_bytes()), &mut buf)
-            .map_err(|_| CryptoError::Unseal)?
-            .len();
+        let len =
+            self.key.open_in_place(nonce, Aad::from(aad.as_bytes()), &mut buf).map_err(|_| CryptoError::Unseal)?.len();
         buf.truncate(len);
         Ok(buf)
     }

@@ -24,9 +24,7 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
+        f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
     }
 }
 
@@ -42,11 +40,8 @@ pub struct VerifyingKey {
 
 impl SigningKey {
     /// A new key and its self-signed certificate. Returns the PKCS#8 private key for sealing.
-    pub fn generate(
-        now: OffsetDateTime,
-    ) -> Result<(Self, Zeroizing<Vec<u8>>, Vec<u8>), CryptoError> {
-        let pair =
-            RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| CryptoError::KeyGeneration)?;
+    pub fn generate(now: OffsetDateTime) -> Result<(Self, Zeroizing<Vec<u8>>, Vec<u8>), CryptoError> {
+        let pair = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| CryptoError::KeyGeneration)?;
         let pkcs8 = Zeroizing::new(
             AsDer::<aws_lc_rs::encoding::Pkcs8V1Der<'static>>::as_der(&pair)
                 .map_err(|_| CryptoError::KeyGeneration)?
@@ -60,8 +55,7 @@ impl SigningKey {
 
     /// Loads a key from its PKCS#8 private key and certificate.
     pub fn load(pkcs8: &[u8], cert_der: &[u8]) -> Result<Self, CryptoError> {
-        let pair =
-            RsaKeyPair::from_pkcs8(pkcs8).map_err(|e| CryptoError::InvalidKey(e.to_string()))?;
+        let pair = RsaKeyPair::from_pkcs8(pkcs8).map_err(|e| CryptoError::InvalidKey(e.to_string()))?;
         let kid = thumbprint(cert_der);
         let public = pair.public_key();
         let public = VerifyingKey {
@@ -69,12 +63,7 @@ impl SigningKey {
             n: public.modulus().big_endian_without_leading_zero().to_vec(),
             e: public.exponent().big_endian_without_leading_zero().to_vec(),
         };
-        Ok(Self {
-            kid,
-            cert_der: cert_der.to_vec(),
-            pair,
-            public,
-        })
+        Ok(Self { kid, cert_der: cert_der.to_vec(), pair, public })
     }
 
     /// The key id (`kid`), equal to the certificate thumbprint (`x5t`) as in Entra.
@@ -96,12 +85,7 @@ impl SigningKey {
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let mut sig = vec![0u8; self.pair.public_modulus_len()];
         self.pair
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &aws_lc_rs::rand::SystemRandom::new(),
-                message,
-                &mut sig,
-            )
+            .sign(&RSA_PKCS1_SHA256, &aws_lc_rs::rand::SystemRandom::new(), message, &mut sig)
             .map_err(|_| CryptoError::Signing)?;
         Ok(sig)
     }
@@ -124,17 +108,8 @@ impl SigningKey {
 impl VerifyingKey {
     /// Checks an RS256 signature.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        let components = aws_lc_rs::signature::RsaPublicKeyComponents {
-            n: &self.n,
-            e: &self.e,
-        };
-        components
-            .verify(
-                &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
-                message,
-                signature,
-            )
-            .is_ok()
+        let components = aws_lc_rs::signature::RsaPublicKeyComponents { n: &self.n, e: &self.e };
+        components.verify(&aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256, message, signature).is_ok()
     }
 }
 
@@ -149,14 +124,10 @@ fn self_signed_certificate(pkcs8: &[u8], now: OffsetDateTime) -> Result<Vec<u8>,
     let key = rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&der, &rcgen::PKCS_RSA_SHA256)
         .map_err(|e| CryptoError::Certificate(e.to_string()))?;
     let mut params = rcgen::CertificateParams::default();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "inkan token signing");
+    params.distinguished_name.push(rcgen::DnType::CommonName, "inkan token signing");
     params.not_before = now - time::Duration::days(1);
     params.not_after = now + time::Duration::days(5 * 365);
-    let cert = params
-        .self_signed(&key)
-        .map_err(|e| CryptoError::Certificate(e.to_string()))?;
+    let cert = params.self_signed(&key).map_err(|e| CryptoError::Certificate(e.to_string()))?;
     Ok(cert.der().to_vec())
 }
 

@@ -6,8 +6,8 @@
 
 use crate::CryptoError;
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    SanType,
 };
 use std::net::IpAddr;
 use time::OffsetDateTime;
@@ -31,31 +31,16 @@ impl LocalCa {
         let key = KeyPair::generate().map_err(|e| CryptoError::Certificate(e.to_string()))?;
         let mut params = CertificateParams::default();
         let suffix = crate::random::hex::<4>();
-        params
-            .distinguished_name
-            .push(DnType::CommonName, format!("inkan local CA {suffix}"));
-        params
-            .distinguished_name
-            .push(DnType::OrganizationName, "inkan");
+        params.distinguished_name.push(DnType::CommonName, format!("inkan local CA {suffix}"));
+        params.distinguished_name.push(DnType::OrganizationName, "inkan");
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
+        params.key_usages =
+            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
         params.not_before = now - time::Duration::days(1);
         params.not_after = now + time::Duration::days(3650);
-        let cert = params
-            .self_signed(&key)
-            .map_err(|e| CryptoError::Certificate(e.to_string()))?;
+        let cert = params.self_signed(&key).map_err(|e| CryptoError::Certificate(e.to_string()))?;
         let pkcs8 = Zeroizing::new(key.serialize_der());
-        Ok((
-            Self {
-                cert_pem: cert.pem(),
-                key,
-            },
-            pkcs8,
-        ))
+        Ok((Self { cert_pem: cert.pem(), key }, pkcs8))
     }
 
     /// Loads a CA from its PEM certificate and PKCS#8 key.
@@ -63,10 +48,7 @@ impl LocalCa {
         let der = rustls_pki_types::PrivatePkcs8KeyDer::from(key_pkcs8);
         let key = KeyPair::from_pkcs8_der_and_sign_algo(&der, &rcgen::PKCS_ECDSA_P256_SHA256)
             .map_err(|e| CryptoError::InvalidKey(e.to_string()))?;
-        Ok(Self {
-            cert_pem: cert_pem.to_owned(),
-            key,
-        })
+        Ok(Self { cert_pem: cert_pem.to_owned(), key })
     }
 
     /// The CA certificate in PEM.
@@ -85,10 +67,7 @@ impl LocalCa {
         let issuer = Issuer::from_ca_cert_pem(&self.cert_pem, &self.key).map_err(err)?;
         let key = KeyPair::generate().map_err(err)?;
         let mut params = CertificateParams::default();
-        params.distinguished_name.push(
-            DnType::CommonName,
-            dns_names.first().map_or("localhost", String::as_str),
-        );
+        params.distinguished_name.push(DnType::CommonName, dns_names.first().map_or("localhost", String::as_str));
         let mut sans = Vec::new();
         for name in dns_names {
             sans.push(SanType::DnsName(name.clone().try_into().map_err(err)?));

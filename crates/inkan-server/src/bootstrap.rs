@@ -6,8 +6,8 @@ use inkan_core::ids::{ClientId, ObjectId, SubscriptionId, TenantId};
 use inkan_core::rbac::OWNER_ROLE_ID;
 use inkan_crypto::signing::SigningKey;
 use inkan_store::{
-    BootstrapRecord, ClientSecretRecord, Initialization, PrincipalKind, PrincipalRecord,
-    RoleAssignmentRecord, SigningKeyRecord, Store, SubscriptionRecord, TenantRecord,
+    BootstrapRecord, ClientSecretRecord, Initialization, PrincipalKind, PrincipalRecord, RoleAssignmentRecord,
+    SigningKeyRecord, Store, SubscriptionRecord, TenantRecord,
 };
 use serde_json::json;
 
@@ -52,21 +52,13 @@ pub async fn ensure_initialized(
         object_id: admin.object_id.to_string(),
         client_secret: secret.clone(),
     };
-    write_private(
-        &dir.admin_path(),
-        serde_json::to_string_pretty(&credentials)?.as_bytes(),
-    )?;
+    write_private(&dir.admin_path(), serde_json::to_string_pretty(&credentials)?.as_bytes())?;
     let (key, pkcs8, cert_der) = SigningKey::generate(now)?;
     let assignment_name = uuid::Uuid::new_v4().to_string();
-    let assignment_id =
-        format!("/providers/Microsoft.Authorization/roleAssignments/{assignment_name}");
+    let assignment_id = format!("/providers/Microsoft.Authorization/roleAssignments/{assignment_name}");
     let created = inkan_core::clock::rfc3339(now);
     let init = Initialization {
-        tenant: TenantRecord {
-            id: tenant_id,
-            display_name: "inkan".into(),
-            created_at: now,
-        },
+        tenant: TenantRecord { id: tenant_id, display_name: "inkan".into(), created_at: now },
         subscription: SubscriptionRecord {
             id: subscription_id,
             tenant_id,
@@ -118,8 +110,5 @@ pub async fn ensure_initialized(
         },
     };
     store.initialize(init).await?;
-    store
-        .bootstrap()
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("the store did not keep its initialization"))
+    store.bootstrap().await?.ok_or_else(|| anyhow::anyhow!("the store did not keep its initialization"))
 }

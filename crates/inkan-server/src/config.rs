@@ -39,8 +39,7 @@ impl RawConfig {
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("cannot read config file {}: {e}", path.display()))?;
-        toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("config file {} is invalid: {e}", path.display()))
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {} is invalid: {e}", path.display()))
     }
 
     /// `self` over `lower`: a field set here wins.
@@ -72,41 +71,27 @@ pub struct Settings {
 
 /// The default data directory: `$XDG_DATA_HOME/inkan` (`~/.local/share/inkan` on Linux).
 pub fn default_data_dir() -> PathBuf {
-    dirs::data_dir()
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join("inkan")
+    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("inkan")
 }
 
 impl Settings {
     /// Applies defaults and validates.
     pub fn resolve(raw: RawConfig) -> anyhow::Result<Self> {
         let data_dir = raw.data_dir.unwrap_or_else(default_data_dir);
-        let domain = raw
-            .domain
-            .unwrap_or_else(|| DEFAULT_DOMAIN.to_owned())
-            .to_ascii_lowercase();
+        let domain = raw.domain.unwrap_or_else(|| DEFAULT_DOMAIN.to_owned()).to_ascii_lowercase();
         let valid_domain = !domain.is_empty()
-            && domain
-                .split('.')
-                .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+            && domain.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
         if !valid_domain {
-            anyhow::bail!(
-                "domain '{domain}' is not a DNS name (letters, digits, hyphens and dots)"
-            );
+            anyhow::bail!("domain '{domain}' is not a DNS name (letters, digits, hyphens and dots)");
         }
         let listen = raw.listen.unwrap_or_else(|| {
-            vec![
-                IpAddr::from([127, 0, 0, 1]),
-                "::1".parse().unwrap_or(IpAddr::from([127, 0, 0, 1])),
-            ]
+            vec![IpAddr::from([127, 0, 0, 1]), "::1".parse().unwrap_or(IpAddr::from([127, 0, 0, 1]))]
         });
         if listen.is_empty() {
             anyhow::bail!("listen must name at least one address");
         }
         Ok(Self {
-            master_key_file: raw
-                .master_key_file
-                .unwrap_or_else(|| data_dir.join("master.key")),
+            master_key_file: raw.master_key_file.unwrap_or_else(|| data_dir.join("master.key")),
             data_dir,
             listen,
             port: raw.port.unwrap_or(DEFAULT_HTTPS_PORT),
@@ -123,15 +108,8 @@ mod tests {
 
     #[test]
     fn higher_layers_win_field_by_field() {
-        let file = RawConfig {
-            port: Some(1),
-            domain: Some("file.test".into()),
-            ..Default::default()
-        };
-        let env = RawConfig {
-            port: Some(2),
-            ..Default::default()
-        };
+        let file = RawConfig { port: Some(1), domain: Some("file.test".into()), ..Default::default() };
+        let env = RawConfig { port: Some(2), ..Default::default() };
         let merged = env.over(file);
         assert_eq!(merged.port, Some(2));
         assert_eq!(merged.domain.as_deref(), Some("file.test"));
@@ -140,17 +118,8 @@ mod tests {
     #[test]
     fn unknown_keys_and_bad_domains_are_refused() {
         assert!(toml::from_str::<RawConfig>("prot = 1").is_err());
-        assert!(
-            Settings::resolve(RawConfig {
-                domain: Some("bad domain".into()),
-                ..Default::default()
-            })
-            .is_err()
-        );
+        assert!(Settings::resolve(RawConfig { domain: Some("bad domain".into()), ..Default::default() }).is_err());
         let s = Settings::resolve(RawConfig::default()).unwrap();
-        assert_eq!(
-            (s.port, s.domain.as_str()),
-            (DEFAULT_HTTPS_PORT, "localhost")
-        );
+        assert_eq!((s.port, s.domain.as_str()), (DEFAULT_HTTPS_PORT, "localhost"));
     }
 }

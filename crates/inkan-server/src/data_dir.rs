@@ -53,19 +53,14 @@ pub struct ServerInfo {
 impl DataDir {
     /// Opens the directory, creating it (mode 0700) if needed.
     pub fn open(root: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(root)
-            .with_context(|| format!("cannot create data directory {}", root.display()))?;
+        std::fs::create_dir_all(root).with_context(|| format!("cannot create data directory {}", root.display()))?;
         set_mode(root, 0o700)?;
-        Ok(Self {
-            root: root.to_owned(),
-        })
+        Ok(Self { root: root.to_owned() })
     }
 
     /// A data directory that may not exist yet (for the CLI).
     pub fn at(root: &Path) -> Self {
-        Self {
-            root: root.to_owned(),
-        }
+        Self { root: root.to_owned() }
     }
 
     pub fn root(&self) -> &Path {
@@ -94,15 +89,12 @@ impl DataDir {
     /// is refused rather than given a new key that cannot open it.
     pub fn master_key(&self, path: &Path) -> anyhow::Result<MasterKey> {
         if path.exists() {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read master key {}", path.display()))?;
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("cannot read master key {}", path.display()))?;
             let raw = zeroize::Zeroizing::new(
-                STANDARD
-                    .decode(text.trim())
-                    .with_context(|| format!("master key {} is not base64", path.display()))?,
+                STANDARD.decode(text.trim()).with_context(|| format!("master key {} is not base64", path.display()))?,
             );
-            return MasterKey::from_bytes(&raw)
-                .with_context(|| format!("master key {} is invalid", path.display()));
+            return MasterKey::from_bytes(&raw).with_context(|| format!("master key {} is invalid", path.display()));
         }
         if self.db_path().exists() {
             anyhow::bail!(
@@ -121,10 +113,7 @@ impl DataDir {
     pub fn admin_credentials(&self) -> anyhow::Result<AdminCredentials> {
         let path = self.admin_path();
         let text = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "cannot read {}; has `inkan serve` been started with this --data-dir?",
-                path.display()
-            )
+            format!("cannot read {}; has `inkan serve` been started with this --data-dir?", path.display())
         })?;
         serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
     }
@@ -133,10 +122,7 @@ impl DataDir {
     pub fn server_info(&self) -> anyhow::Result<ServerInfo> {
         let path = self.server_info_path();
         let text = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "no server information at {}; start one with `inkan serve` or pass --server URL",
-                path.display()
-            )
+            format!("no server information at {}; start one with `inkan serve` or pass --server URL", path.display())
         })?;
         serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
     }
@@ -159,9 +145,7 @@ fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> anyhow::Result<()> {
         options.write(true).create(true).truncate(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
-        let mut f = options
-            .open(&tmp)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        let mut f = options.open(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
         f.write_all(contents)?;
         f.sync_all()?;
     }
@@ -189,8 +173,5 @@ pub fn system_roots_pem() -> String {
         "/etc/ssl/cert.pem",
         "/etc/ssl/ca-bundle.pem",
     ];
-    CANDIDATES
-        .iter()
-        .find_map(|p| std::fs::read_to_string(p).ok())
-        .unwrap_or_default()
+    CANDIDATES.iter().find_map(|p| std::fs::read_to_string(p).ok()).unwrap_or_default()
 }

@@ -41,30 +41,19 @@ impl KeySet {
             }
             let key = SigningKey::load(&record.private_pkcs8, &record.cert_der)?;
             jwks.push(key.jwk());
-            verifying.insert(
-                key.kid().to_owned(),
-                (key.verifying_key().clone(), record.retire_at),
-            );
+            verifying.insert(key.kid().to_owned(), (key.verifying_key().clone(), record.retire_at));
             if record.active {
                 active = Some(Arc::new(key));
             }
         }
-        let active =
-            active.ok_or_else(|| anyhow::anyhow!("the store holds no active signing key"))?;
+        let active = active.ok_or_else(|| anyhow::anyhow!("the store holds no active signing key"))?;
         let jwks = serde_json::to_vec(&serde_json::json!({ "keys": jwks }))?;
-        Ok(Self {
-            active,
-            verifying,
-            jwks: jwks.into(),
-        })
+        Ok(Self { active, verifying, jwks: jwks.into() })
     }
 
     /// The verifying key for `kid`, if it is published and not retired at `now`.
     pub fn verifying_key(&self, kid: &str, now: OffsetDateTime) -> Option<&VerifyingKey> {
-        self.verifying
-            .get(kid)
-            .filter(|(_, retire)| retire.is_none_or(|t| t > now))
-            .map(|(k, _)| k)
+        self.verifying.get(kid).filter(|(_, retire)| retire.is_none_or(|t| t > now)).map(|(k, _)| k)
     }
 }
 
@@ -78,9 +67,7 @@ impl KeyRing {
     /// Loads the keys from the store.
     pub async fn load(store: &dyn Store, clock: &dyn Clock) -> anyhow::Result<Self> {
         let set = KeySet::build(&store.signing_keys().await?, clock.now())?;
-        Ok(Self {
-            current: ArcSwap::from_pointee(set),
-        })
+        Ok(Self { current: ArcSwap::from_pointee(set) })
     }
 
     /// The current snapshot.
@@ -101,9 +88,7 @@ impl KeyRing {
             active: true,
             retire_at: None,
         };
-        store
-            .rotate_signing_key(record, now + RETIRED_KEY_GRACE, now)
-            .await?;
+        store.rotate_signing_key(record, now + RETIRED_KEY_GRACE, now).await?;
         self.reload(store, clock).await?;
         Ok(kid)
     }

@@ -69,19 +69,12 @@ impl Server {
         let keys = Arc::new(KeyRing::load(store.as_ref(), clock.as_ref()).await?);
 
         let listeners = bind(settings).await?;
-        let https_addrs: Vec<SocketAddr> = listeners
-            .iter()
-            .filter_map(|l| l.local_addr().ok())
-            .collect();
+        let https_addrs: Vec<SocketAddr> = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
         let port = https_addrs.first().map_or(settings.port, SocketAddr::port);
         let urls = PublicUrls::new(&settings.domain, port);
         let tls_config = tls::server_config(&ca, &urls, clock.now())?;
         let state: SharedState = Arc::new(AppState {
-            tokens: tokens::TokenService::new(
-                Arc::clone(&keys),
-                Arc::clone(&clock),
-                urls.base.clone(),
-            ),
+            tokens: tokens::TokenService::new(Arc::clone(&keys), Arc::clone(&clock), urls.base.clone()),
             store,
             clock,
             keys,
@@ -100,26 +93,11 @@ impl Server {
             port,
             pid: std::process::id(),
         };
-        write_public(
-            &dir.server_info_path(),
-            serde_json::to_string_pretty(&info)?.as_bytes(),
-        )?;
+        write_public(&dir.server_info_path(), serde_json::to_string_pretty(&info)?.as_bytes())?;
 
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let task = tokio::spawn(listener::serve_https(
-            listeners,
-            tls_config,
-            router(Arc::clone(&state)),
-            shutdown_rx,
-        ));
-        Ok(Server {
-            https_addrs,
-            urls,
-            state,
-            data_dir: dir,
-            shutdown,
-            task,
-        })
+        let task = tokio::spawn(listener::serve_https(listeners, tls_config, router(Arc::clone(&state)), shutdown_rx));
+        Ok(Server { https_addrs, urls, state, data_dir: dir, shutdown, task })
     }
 
     /// Stops accepting, finishes requests in flight, and returns when the server is down.
@@ -136,9 +114,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(sts::routes())
         .merge(admin::routes())
         .fallback(arm::dispatch)
-        .layer(CatchPanicLayer::custom(|_| {
-            arm::ArmError::internal().into_response_owned()
-        }))
+        .layer(CatchPanicLayer::custom(|_| arm::ArmError::internal().into_response_owned()))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

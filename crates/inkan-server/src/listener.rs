@@ -83,10 +83,7 @@ pub async fn serve_https(
     for a in acceptors {
         a.abort();
     }
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
         tracing::warn!("shutdown: requests still in flight after {DRAIN_TIMEOUT:?}; closing");
     }
 }

@@ -72,9 +72,6 @@ impl AppState {
     pub fn is_known_resource(&self, resource: &str) -> bool {
         let trimmed = resource.trim_end_matches('/');
         !trimmed.is_empty()
-            && self
-                .known_resources()
-                .iter()
-                .any(|k| k.trim_end_matches('/').eq_ignore_ascii_case(trimmed))
+            && self.known_resources().iter().any(|k| k.trim_end_matches('/').eq_ignore_ascii_case(trimmed))
     }
 }

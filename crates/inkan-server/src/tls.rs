@@ -12,17 +12,11 @@ use time::OffsetDateTime;
 const CA_KEY_CONTEXT: &str = "local-ca";
 
 /// Loads the CA of `dir`, creating it on first start; refreshes the CA bundle file.
-pub fn load_or_create_ca(
-    dir: &DataDir,
-    master_key: &MasterKey,
-    now: OffsetDateTime,
-) -> anyhow::Result<LocalCa> {
+pub fn load_or_create_ca(dir: &DataDir, master_key: &MasterKey, now: OffsetDateTime) -> anyhow::Result<LocalCa> {
     let ca = if dir.ca_cert_path().exists() && dir.ca_key_path().exists() {
         let pem = std::fs::read_to_string(dir.ca_cert_path())?;
         let sealed = std::fs::read(dir.ca_key_path())?;
-        let key = master_key
-            .open(&sealed, CA_KEY_CONTEXT)
-            .context("cannot open the CA key with this master key")?;
+        let key = master_key.open(&sealed, CA_KEY_CONTEXT).context("cannot open the CA key with this master key")?;
         LocalCa::load(&pem, &key)?
     } else {
         let (ca, key) = LocalCa::generate(now)?;
@@ -47,11 +41,7 @@ pub fn server_config(
 ) -> anyhow::Result<Arc<rustls::ServerConfig>> {
     let ips = ["127.0.0.1".parse()?, "::1".parse()?];
     let cert = ca.issue_server_certificate(&urls.certificate_names(), &ips, now)?;
-    let chain = cert
-        .chain
-        .into_iter()
-        .map(rustls::pki_types::CertificateDer::from)
-        .collect();
+    let chain = cert.chain.into_iter().map(rustls::pki_types::CertificateDer::from).collect();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key_pkcs8.to_vec().into());
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)

@@ -34,10 +34,7 @@ pub enum TokenRejection {
     #[error("the token is not valid before {nbf} (now {now})")]
     NotYetValid { nbf: i64, now: i64 },
     #[error("the token's audience '{presented}' is not one of {expected:?}")]
-    WrongAudience {
-        presented: String,
-        expected: Vec<String>,
-    },
+    WrongAudience { presented: String, expected: Vec<String> },
     #[error("the token's issuer '{presented}' is not this tenant's ('{expected}')")]
     WrongIssuer { presented: String, expected: String },
 }
@@ -52,11 +49,7 @@ pub struct TokenService {
 
 impl TokenService {
     pub fn new(keys: Arc<KeyRing>, clock: Arc<dyn Clock>, authority: String) -> Self {
-        Self {
-            keys,
-            clock,
-            authority,
-        }
+        Self { keys, clock, authority }
     }
 
     /// The issuers of `tenant_id`.
@@ -85,46 +78,30 @@ impl TokenService {
         audiences: &[String],
     ) -> Result<AccessTokenClaims, TokenRejection> {
         let parsed = jwt::decode(token).map_err(|e| TokenRejection::Malformed(e.to_string()))?;
-        let kid = parsed.key_id().ok_or_else(|| {
-            TokenRejection::Malformed("the token header names no key ('kid')".into())
-        })?;
+        let kid =
+            parsed.key_id().ok_or_else(|| TokenRejection::Malformed("the token header names no key ('kid')".into()))?;
         let now = self.clock.now();
         let keys = self.keys.snapshot();
-        let key = keys
-            .verifying_key(kid, now)
-            .ok_or_else(|| TokenRejection::UnknownKey(kid.to_owned()))?;
+        let key = keys.verifying_key(kid, now).ok_or_else(|| TokenRejection::UnknownKey(kid.to_owned()))?;
         parsed.verify(key).map_err(|e| match e {
             jwt::JwtError::BadSignature => TokenRejection::BadSignature,
             other => TokenRejection::Malformed(other.to_string()),
         })?;
-        let claims: AccessTokenClaims = serde_json::from_slice(&parsed.payload).map_err(|e| {
-            TokenRejection::Malformed(format!("the token's claims are not an access token's: {e}"))
-        })?;
+        let claims: AccessTokenClaims = serde_json::from_slice(&parsed.payload)
+            .map_err(|e| TokenRejection::Malformed(format!("the token's claims are not an access token's: {e}")))?;
         let now = now.unix_timestamp();
         if claims.exp + CLOCK_SKEW_SECS < now {
-            return Err(TokenRejection::Expired {
-                exp: claims.exp,
-                now,
-            });
+            return Err(TokenRejection::Expired { exp: claims.exp, now });
         }
         if claims.nbf - CLOCK_SKEW_SECS > now {
-            return Err(TokenRejection::NotYetValid {
-                nbf: claims.nbf,
-                now,
-            });
+            return Err(TokenRejection::NotYetValid { nbf: claims.nbf, now });
         }
         let issuers = self.issuers(tenant_id);
         if claims.iss != issuers.v1 && claims.iss != issuers.v2 {
-            return Err(TokenRejection::WrongIssuer {
-                presented: claims.iss,
-                expected: issuers.v1,
-            });
+            return Err(TokenRejection::WrongIssuer { presented: claims.iss, expected: issuers.v1 });
         }
         if !audiences.iter().any(|a| a == &claims.aud) {
-            return Err(TokenRejection::WrongAudience {
-                presented: claims.aud,
-                expected: audiences.to_vec(),
-            });
+            return Err(TokenRejection::WrongAudience { presented: claims.aud, expected: audiences.to_vec() });
         }
         Ok(claims)
     }

@@ -11,16 +11,8 @@ pub struct PublicUrls {
 
 impl PublicUrls {
     pub fn new(domain: &str, port: u16) -> Self {
-        let base = if port == 443 {
-            format!("https://{domain}")
-        } else {
-            format!("https://{domain}:{port}")
-        };
-        Self {
-            base,
-            domain: domain.to_owned(),
-            port,
-        }
+        let base = if port == 443 { format!("https://{domain}") } else { format!("https://{domain}:{port}") };
+        Self { base, domain: domain.to_owned(), port }
     }
 
     /// `host[:port]` suffix for a sub-domain, e.g. `vault.localhost:8443`.
@@ -45,12 +37,7 @@ impl PublicUrls {
     /// The DNS names the server certificate covers.
     pub fn certificate_names(&self) -> Vec<String> {
         let d = &self.domain;
-        let mut names = vec![
-            d.clone(),
-            format!("*.{d}"),
-            format!("*.vault.{d}"),
-            format!("*.azurecr.{d}"),
-        ];
+        let mut names = vec![d.clone(), format!("*.{d}"), format!("*.vault.{d}"), format!("*.azurecr.{d}")];
         if d != "localhost" {
             names.push("localhost".into());
         }

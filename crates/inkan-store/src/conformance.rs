@@ -17,8 +17,7 @@ fn at(secs: i64) -> OffsetDateTime {
 }
 
 fn signing_key(secs: i64) -> SigningKeyRecord {
-    let (key, pkcs8, cert) =
-        inkan_crypto::signing::SigningKey::generate(at(secs)).expect("key generation");
+    let (key, pkcs8, cert) = inkan_crypto::signing::SigningKey::generate(at(secs)).expect("key generation");
     SigningKeyRecord {
         kid: key.kid().to_owned(),
         private_pkcs8: pkcs8,
@@ -46,11 +45,7 @@ pub async fn initialize_sample(store: &dyn Store) -> SampleSecrets {
     let key = signing_key(0);
     let pkcs8 = key.private_pkcs8.to_vec();
     let init = Initialization {
-        tenant: TenantRecord {
-            id: tenant,
-            display_name: "inkan-conformance-tenant".into(),
-            created_at: at(0),
-        },
+        tenant: TenantRecord { id: tenant, display_name: "inkan-conformance-tenant".into(), created_at: at(0) },
         subscription: SubscriptionRecord {
             id: SubscriptionId::random(),
             tenant_id: tenant,
@@ -77,10 +72,7 @@ pub async fn initialize_sample(store: &dyn Store) -> SampleSecrets {
         signing_key: key,
     };
     store.initialize(init).await.expect("initialize");
-    SampleSecrets {
-        client_secret,
-        signing_key_pkcs8: pkcs8,
-    }
+    SampleSecrets { client_secret, signing_key_pkcs8: pkcs8 }
 }
 
 fn resource(id: &str, body: serde_json::Value, generation: i64) -> ResourceRecord {
@@ -112,45 +104,16 @@ pub async fn run_all(store: &dyn Store) {
 }
 
 async fn bootstrap_is_once(store: &dyn Store) {
-    let boot = store
-        .bootstrap()
-        .await
-        .expect("bootstrap")
-        .expect("initialized");
-    let admin = store
-        .principal(boot.admin_object_id)
-        .await
-        .expect("principal")
-        .expect("admin exists");
+    let boot = store.bootstrap().await.expect("bootstrap").expect("initialized");
+    let admin = store.principal(boot.admin_object_id).await.expect("principal").expect("admin exists");
     assert_eq!(
-        store
-            .principal_by_client_id(admin.client_id)
-            .await
-            .expect("by client")
-            .expect("admin")
-            .object_id,
+        store.principal_by_client_id(admin.client_id).await.expect("by client").expect("admin").object_id,
         admin.object_id
     );
-    assert_eq!(
-        store
-            .client_secrets(admin.client_id)
-            .await
-            .expect("secrets")
-            .len(),
-        1
-    );
-    assert_eq!(
-        store.tenants().await.expect("tenants")[0].id,
-        boot.tenant_id
-    );
-    assert_eq!(
-        store.subscriptions().await.expect("subs")[0].id,
-        boot.subscription_id
-    );
-    assert!(matches!(
-        initialize_sample_again(store).await,
-        Err(StoreError::Conflict(Conflict::AlreadyInitialized))
-    ));
+    assert_eq!(store.client_secrets(admin.client_id).await.expect("secrets").len(), 1);
+    assert_eq!(store.tenants().await.expect("tenants")[0].id, boot.tenant_id);
+    assert_eq!(store.subscriptions().await.expect("subs")[0].id, boot.subscription_id);
+    assert!(matches!(initialize_sample_again(store).await, Err(StoreError::Conflict(Conflict::AlreadyInitialized))));
 }
 
 async fn initialize_sample_again(store: &dyn Store) -> StoreResult<()> {
@@ -174,108 +137,58 @@ async fn signing_keys_rotate(store: &dyn Store) {
     let before = store.signing_keys().await.expect("keys");
     assert_eq!(before.len(), 1);
     let next = signing_key(10);
-    store
-        .rotate_signing_key(next.clone(), at(100), at(10))
-        .await
-        .expect("rotate");
+    store.rotate_signing_key(next.clone(), at(100), at(10)).await.expect("rotate");
     let after = store.signing_keys().await.expect("keys");
     assert_eq!(after.len(), 2);
-    assert!(
-        after[0].active && after[0].kid == next.kid,
-        "the new key is active and first"
-    );
-    assert_eq!(
-        after[0].private_pkcs8, next.private_pkcs8,
-        "private keys round-trip through sealing"
-    );
+    assert!(after[0].active && after[0].kid == next.kid, "the new key is active and first");
+    assert_eq!(after[0].private_pkcs8, next.private_pkcs8, "private keys round-trip through sealing");
     assert_eq!(after[1].retire_at, Some(at(100)));
     // A third rotation after the retirement time drops the first key.
-    store
-        .rotate_signing_key(signing_key(200), at(300), at(200))
-        .await
-        .expect("rotate");
-    let kids: Vec<_> = store
-        .signing_keys()
-        .await
-        .expect("keys")
-        .into_iter()
-        .map(|k| k.kid)
-        .collect();
+    store.rotate_signing_key(signing_key(200), at(300), at(200)).await.expect("rotate");
+    let kids: Vec<_> = store.signing_keys().await.expect("keys").into_iter().map(|k| k.kid).collect();
     assert_eq!(kids.len(), 2);
     assert!(!kids.contains(&before[0].kid));
 }
 
 async fn resources_are_case_insensitive_and_guarded(store: &dyn Store) {
     let id = "/subscriptions/s/resourceGroups/RG/providers/Microsoft.KeyVault/vaults/Kv1";
-    let change = ResourceChange {
-        upserts: vec![(resource(id, json!({"a": 1}), 1), Expect::Absent)],
-        ..Default::default()
-    };
+    let change =
+        ResourceChange { upserts: vec![(resource(id, json!({"a": 1}), 1), Expect::Absent)], ..Default::default() };
     store.write_resources(change.clone()).await.expect("create");
-    let got = store
-        .resource(&id.to_lowercase())
-        .await
-        .expect("get")
-        .expect("exists");
+    let got = store.resource(&id.to_lowercase()).await.expect("get").expect("exists");
     assert_eq!(got.id, id, "original case kept");
-    assert!(matches!(
-        store.write_resources(change).await,
-        Err(StoreError::Conflict(Conflict::Concurrent { .. }))
-    ));
+    assert!(matches!(store.write_resources(change).await, Err(StoreError::Conflict(Conflict::Concurrent { .. }))));
     // Same DNS name in another group.
     let other = "/subscriptions/s/resourceGroups/other/providers/Microsoft.KeyVault/vaults/KV1";
-    let clash = ResourceChange {
-        upserts: vec![(resource(other, json!({}), 1), Expect::Absent)],
-        ..Default::default()
-    };
-    assert!(matches!(
-        store.write_resources(clash).await,
-        Err(StoreError::Conflict(Conflict::GlobalNameTaken { .. }))
-    ));
+    let clash = ResourceChange { upserts: vec![(resource(other, json!({}), 1), Expect::Absent)], ..Default::default() };
+    assert!(matches!(store.write_resources(clash).await, Err(StoreError::Conflict(Conflict::GlobalNameTaken { .. }))));
     let update = ResourceChange {
         upserts: vec![(resource(id, json!({"a": 2}), 2), Expect::Generation(1))],
         ..Default::default()
     };
     store.write_resources(update).await.expect("update");
     let listed = store
-        .list_resources(&ResourceQuery {
-            group_key: Some("rg".into()),
-            ..Default::default()
-        })
+        .list_resources(&ResourceQuery { group_key: Some("rg".into()), ..Default::default() })
         .await
         .expect("list");
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].body["a"], 2);
-    let delete = ResourceChange {
-        deletes: vec![(id.to_lowercase(), Expect::Generation(2))],
-        ..Default::default()
-    };
+    let delete = ResourceChange { deletes: vec![(id.to_lowercase(), Expect::Generation(2))], ..Default::default() };
     store.write_resources(delete).await.expect("delete");
-    assert!(
-        store
-            .resource(&id.to_lowercase())
-            .await
-            .expect("get")
-            .is_none()
-    );
+    assert!(store.resource(&id.to_lowercase()).await.expect("get").is_none());
 }
 
 async fn role_assignments_are_unique(store: &dyn Store) {
     let principal = ObjectId::random();
     let record = |name: &str| RoleAssignmentRecord {
-        id: format!(
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Authorization/roleAssignments/{name}"
-        ),
+        id: format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Authorization/roleAssignments/{name}"),
         scope_key: "/subscriptions/s/resourcegroups/rg".into(),
         role_definition_guid: "acdd72a7-3385-48ef-bd42-f606fba81ae7".into(),
         principal_id: principal,
         body: json!({"name": name}),
         created_at: at(5),
     };
-    store
-        .put_role_assignment(record("one"))
-        .await
-        .expect("assign");
+    store.put_role_assignment(record("one")).await.expect("assign");
     assert!(matches!(
         store.put_role_assignment(record("two")).await,
         Err(StoreError::Conflict(Conflict::RoleAssignmentExists { .. }))
@@ -286,11 +199,5 @@ async fn role_assignments_are_unique(store: &dyn Store) {
         ..Default::default()
     };
     store.write_resources(change).await.expect("cascade");
-    assert!(
-        store
-            .role_assignment(&record("one").key())
-            .await
-            .expect("get")
-            .is_none()
-    );
+    assert!(store.role_assignment(&record("one").key()).await.expect("get").is_none());
 }

@@ -35,10 +35,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn subscriptions(&self) -> StoreResult<Vec<SubscriptionRecord>>;
 
     async fn principal(&self, object_id: ObjectId) -> StoreResult<Option<PrincipalRecord>>;
-    async fn principal_by_client_id(
-        &self,
-        client_id: ClientId,
-    ) -> StoreResult<Option<PrincipalRecord>>;
+    async fn principal_by_client_id(&self, client_id: ClientId) -> StoreResult<Option<PrincipalRecord>>;
     async fn client_secrets(&self, client_id: ClientId) -> StoreResult<Vec<ClientSecretRecord>>;
 
     /// All signing keys, the active one first.

@@ -4,19 +4,12 @@
 //! server's public API, found through the same `--data-dir` (or `--server URL`), with the
 //! bootstrap administrator's credentials. There is no back door into the database.
 
-mod cli;
-mod client;
-mod output;
-mod world;
-
 use clap::Parser;
+use inkan_cli::cli;
 
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

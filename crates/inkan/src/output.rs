@@ -27,10 +27,7 @@ pub fn flatten(resource: &Value) -> Value {
         }
         if let Some(id) = obj.get("id").and_then(Value::as_str) {
             let segments: Vec<&str> = id.split('/').collect();
-            if let Some(i) = segments
-                .iter()
-                .position(|s| s.eq_ignore_ascii_case("resourceGroups"))
-            {
+            if let Some(i) = segments.iter().position(|s| s.eq_ignore_ascii_case("resourceGroups")) {
                 out.insert(
                     "resourceGroup".into(),
                     Value::String(segments.get(i + 1).copied().unwrap_or_default().to_owned()),
@@ -49,8 +46,7 @@ pub fn query<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
 /// Prints one value: `--query` gives the raw value, JSON pretty-prints, table prints key/value rows.
 pub fn print_one(value: &Value, format: Format, query_path: Option<&str>) -> anyhow::Result<()> {
     if let Some(path) = query_path {
-        let found = query(value, path)
-            .ok_or_else(|| anyhow::anyhow!("the result has no field '{path}'"))?;
+        let found = query(value, path).ok_or_else(|| anyhow::anyhow!("the result has no field '{path}'"))?;
         match found {
             Value::String(s) => println!("{s}"),
             other => println!("{other}"),
@@ -76,47 +72,20 @@ pub fn print_one(value: &Value, format: Format, query_path: Option<&str>) -> any
 /// Prints rows with the given columns.
 pub fn print_table(rows: &[Value], columns: &[&str], format: Format) -> anyhow::Result<()> {
     if format == Format::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&Value::Array(rows.to_vec()))?
-        );
+        println!("{}", serde_json::to_string_pretty(&Value::Array(rows.to_vec()))?);
         return Ok(());
     }
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            columns
-                .iter()
-                .map(|c| query(r, c).map(scalar).unwrap_or_default())
-                .collect()
-        })
-        .collect();
+    let cells: Vec<Vec<String>> =
+        rows.iter().map(|r| columns.iter().map(|c| query(r, c).map(scalar).unwrap_or_default()).collect()).collect();
     let widths: Vec<usize> = columns
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            cells
-                .iter()
-                .map(|row| row[i].len())
-                .chain([c.len()])
-                .max()
-                .unwrap_or(0)
-        })
+        .map(|(i, c)| cells.iter().map(|row| row[i].len()).chain([c.len()]).max().unwrap_or(0))
         .collect();
     let line = |values: Vec<String>| {
-        values
-            .iter()
-            .zip(&widths)
-            .map(|(v, w)| format!("{v:w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_owned()
+        values.iter().zip(&widths).map(|(v, w)| format!("{v:w$}")).collect::<Vec<_>>().join("  ").trim_end().to_owned()
     };
-    println!(
-        "{}",
-        line(columns.iter().map(|c| (*c).to_owned()).collect())
-    );
+    println!("{}", line(columns.iter().map(|c| (*c).to_owned()).collect()));
     println!("{}", line(widths.iter().map(|w| "-".repeat(*w)).collect()));
     for row in cells {
         println!("{}", line(row));

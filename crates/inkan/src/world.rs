@@ -14,7 +14,8 @@
 //!
 //! Each entry is an `id` plus the body a `PUT` to that id would carry. Strings may use
 //! `${subscriptionId}`, `${tenantId}`, and `${principalId:<id>}` / `${clientId:<id>}` to refer
-//! to identities created earlier in the file. A role assignment id may omit its GUID: one is
+//! to identities created earlier in the file, or `${<dotted.path>:<id>}` for any string field
+//! of an earlier resource (e.g. `${properties.oidcIssuerProfile.issuerURL:<cluster id>}`). A role assignment id may omit its GUID: one is
 //! derived from (scope, role, principal), so applying twice finds the same assignment.
 //! Entries are applied in order; an entry whose desired fields already hold is left alone.
 
@@ -57,11 +58,8 @@ impl ApplyReport {
     }
 
     pub fn print(&self, format: Format) {
-        let rows: Vec<Value> = self
-            .entries
-            .iter()
-            .map(|(id, o)| json!({"result": format!("{o:?}").to_lowercase(), "id": id}))
-            .collect();
+        let rows: Vec<Value> =
+            self.entries.iter().map(|(id, o)| json!({"result": format!("{o:?}").to_lowercase(), "id": id})).collect();
         let _ = print_table(&rows, &["result", "id"], format);
         if format == Format::Table {
             println!("{}", self.summary());
@@ -71,34 +69,23 @@ impl ApplyReport {
 
 /// Reads and applies a world file.
 pub async fn apply_file(client: &ApiClient, path: &Path) -> anyhow::Result<ApplyReport> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read world file {}", path.display()))?;
-    let doc: Value = serde_yaml::from_str(&text)
-        .with_context(|| format!("{} is not valid YAML or JSON", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read world file {}", path.display()))?;
+    let doc: Value =
+        serde_yaml::from_str(&text).with_context(|| format!("{} is not valid YAML or JSON", path.display()))?;
     apply(client, &doc).await
 }
 
 /// Applies a parsed world document.
 pub async fn apply(client: &ApiClient, doc: &Value) -> anyhow::Result<ApplyReport> {
-    let top = doc
-        .as_object()
-        .context("a world file is a mapping with a 'resources' list")?;
+    let top = doc.as_object().context("a world file is a mapping with a 'resources' list")?;
     if let Some(unknown) = top.keys().find(|k| k.as_str() != "resources") {
-        anyhow::bail!(
-            "unknown top-level key '{unknown}' in world file; the only key is 'resources'"
-        );
+        anyhow::bail!("unknown top-level key '{unknown}' in world file; the only key is 'resources'");
     }
-    let entries = top
-        .get("resources")
-        .and_then(Value::as_array)
-        .context("the world file needs a 'resources' list")?;
+    let entries = top.get("resources").and_then(Value::as_array).context("the world file needs a 'resources' list")?;
     let mut report = ApplyReport::default();
     for (i, entry) in entries.iter().enumerate() {
         let outcome = apply_entry(client, entry).await.with_context(|| {
-            format!(
-                "resources[{i}] ({})",
-                entry.get("id").and_then(Value::as_str).unwrap_or("no id")
-            )
+            format!("resources[{i}] ({})", entry.get("id").and_then(Value::as_str).unwrap_or("no id"))
         })?;
         report.entries.push(outcome);
     }
@@ -107,32 +94,19 @@ pub async fn apply(client: &ApiClient, doc: &Value) -> anyhow::Result<ApplyRepor
 
 async fn apply_entry(client: &ApiClient, entry: &Value) -> anyhow::Result<(String, Outcome)> {
     let entry = substitute(client, entry).await?;
-    let mut body: Map<String, Value> = entry
-        .as_object()
-        .cloned()
-        .context("each resource is a mapping")?;
-    let id = body
-        .remove("id")
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .context("each resource needs an 'id'")?;
-    let explicit_version = body
-        .remove("apiVersion")
-        .and_then(|v| v.as_str().map(str::to_owned));
+    let mut body: Map<String, Value> = entry.as_object().cloned().context("each resource is a mapping")?;
+    let id = body.remove("id").and_then(|v| v.as_str().map(str::to_owned)).context("each resource needs an 'id'")?;
+    let explicit_version = body.remove("apiVersion").and_then(|v| v.as_str().map(str::to_owned));
     let parsed = parse_path(&id).map_err(|e| anyhow::anyhow!("{e}"))?;
     let (id, type_name) = match parsed {
-        ArmPath::Item(rid) if rid.is_resource_group() => {
-            (id, "Microsoft.Resources/resourceGroups".to_owned())
-        }
+        ArmPath::Item(rid) if rid.is_resource_group() => (id, "Microsoft.Resources/resourceGroups".to_owned()),
         ArmPath::Item(rid) => {
-            let t = rid
-                .resource_type()
-                .with_context(|| format!("'{id}' is not a resource id"))?;
+            let t = rid.resource_type().with_context(|| format!("'{id}' is not a resource id"))?;
             (id, t)
         }
-        ArmPath::Collection {
-            parent,
-            member_type,
-        } if member_type.eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments") => {
+        ArmPath::Collection { parent, member_type }
+            if member_type.eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments") =>
+        {
             let props = &body["properties"];
             let seed = format!(
                 "{}|{}|{}",
@@ -144,10 +118,7 @@ async fn apply_entry(client: &ApiClient, entry: &Value) -> anyhow::Result<(Strin
                     .next()
                     .unwrap_or_default()
                     .to_lowercase(),
-                props["principalId"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_lowercase()
+                props["principalId"].as_str().unwrap_or_default().to_lowercase()
             );
             let name = uuid::Uuid::new_v5(&ASSIGNMENT_NAMESPACE, seed.as_bytes());
             (format!("{}/{name}", id.trim_end_matches('/')), member_type)
@@ -160,9 +131,7 @@ async fn apply_entry(client: &ApiClient, entry: &Value) -> anyhow::Result<(Strin
     let (status, current) = client.send(Method::GET, &path, None).await?;
     let is_assignment = type_name.eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments");
     let outcome = match status {
-        StatusCode::OK if is_assignment && same_assignment(&desired, &current) => {
-            Outcome::Unchanged
-        }
+        StatusCode::OK if is_assignment && same_assignment(&desired, &current) => Outcome::Unchanged,
         StatusCode::OK if !is_assignment && contains(&desired, &current, "") => Outcome::Unchanged,
         StatusCode::OK => Outcome::Updated,
         StatusCode::NOT_FOUND => Outcome::Created,
@@ -180,8 +149,7 @@ async fn apply_entry(client: &ApiClient, entry: &Value) -> anyhow::Result<(Strin
     Ok((id, outcome))
 }
 
-const ASSIGNMENT_NAMESPACE: uuid::Uuid =
-    uuid::Uuid::from_u128(0x6a1f_3c52_8e0b_4d7a_9c11_0f5e_2b7d_a9e3);
+const ASSIGNMENT_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6a1f_3c52_8e0b_4d7a_9c11_0f5e_2b7d_a9e3);
 
 fn same_assignment(desired: &Value, current: &Value) -> bool {
     let guid = |v: &Value| {
@@ -193,12 +161,7 @@ fn same_assignment(desired: &Value, current: &Value) -> bool {
             .unwrap_or_default()
             .to_lowercase()
     };
-    let principal = |v: &Value| {
-        v["properties"]["principalId"]
-            .as_str()
-            .unwrap_or_default()
-            .to_lowercase()
-    };
+    let principal = |v: &Value| v["properties"]["principalId"].as_str().unwrap_or_default().to_lowercase();
     guid(desired) == guid(current) && principal(desired) == principal(current)
 }
 
@@ -207,19 +170,13 @@ fn same_assignment(desired: &Value, current: &Value) -> bool {
 fn contains(desired: &Value, current: &Value, path: &str) -> bool {
     match (desired, current) {
         (Value::Object(d), Value::Object(c)) => d.iter().all(|(k, dv)| {
-            let cv = c
-                .iter()
-                .find(|(ck, _)| ck.eq_ignore_ascii_case(k))
-                .map(|(_, v)| v)
-                .unwrap_or(&Value::Null);
+            let cv = c.iter().find(|(ck, _)| ck.eq_ignore_ascii_case(k)).map(|(_, v)| v).unwrap_or(&Value::Null);
             contains(dv, cv, &format!("{path}.{k}"))
         }),
         (Value::Array(d), Value::Array(c)) => {
             d.len() == c.len() && d.iter().zip(c).all(|(dv, cv)| contains(dv, cv, path))
         }
-        (Value::String(d), Value::String(c)) if path == ".location" => {
-            inkan_core::arm::normalize_location(d) == *c
-        }
+        (Value::String(d), Value::String(c)) if path == ".location" => inkan_core::arm::normalize_location(d) == *c,
         (Value::String(d), Value::String(c)) if path == ".identity.type" => {
             d.replace(' ', "").eq_ignore_ascii_case(&c.replace(' ', ""))
         }
@@ -251,21 +208,17 @@ async fn substitute(client: &ApiClient, value: &Value) -> anyhow::Result<Value> 
 }
 
 async fn substitute_str(client: &ApiClient, s: &str) -> anyhow::Result<String> {
-    let simple = s
-        .replace("${subscriptionId}", client.subscription())
-        .replace("${tenantId}", &client.credentials.tenant_id);
+    let simple =
+        s.replace("${subscriptionId}", client.subscription()).replace("${tenantId}", &client.credentials.tenant_id);
     let mut out = String::new();
     let mut rest = simple.as_str();
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
-        let end = rest[start..]
-            .find('}')
-            .map(|e| start + e)
-            .context("an unterminated '${' placeholder")?;
+        let end = rest[start..].find('}').map(|e| start + e).context("an unterminated '${' placeholder")?;
         let inner = &rest[start + 2..end];
         let (kind, reference) = inner
             .split_once(':')
-            .with_context(|| format!("unknown placeholder '${{{inner}}}'; use subscriptionId, tenantId, principalId:<id> or clientId:<id>"))?;
+            .with_context(|| format!("unknown placeholder '${{{inner}}}'; use subscriptionId, tenantId, principalId:<id>, clientId:<id> or <field.path>:<id>"))?;
         out.push_str(&lookup(client, kind, reference).await?);
         rest = &rest[end + 1..];
     }
@@ -275,28 +228,16 @@ async fn substitute_str(client: &ApiClient, s: &str) -> anyhow::Result<String> {
 
 async fn lookup(client: &ApiClient, kind: &str, reference: &str) -> anyhow::Result<String> {
     let rid = inkan_core::arm::ResourceId::parse(reference).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let type_name = rid
-        .resource_type()
-        .with_context(|| format!("'{reference}' is not a resource id"))?;
-    let found = client
-        .call(
-            Method::GET,
-            &format!("{reference}?api-version={}", api_version(&type_name)),
-            None,
-        )
-        .await?;
+    let type_name = rid.resource_type().with_context(|| format!("'{reference}' is not a resource id"))?;
+    let found = client.call(Method::GET, &format!("{reference}?api-version={}", api_version(&type_name)), None).await?;
     let value = match kind {
-        "principalId" => found["properties"]["principalId"]
-            .as_str()
-            .or_else(|| found["identity"]["principalId"].as_str()),
-        "clientId" => found["properties"]["clientId"].as_str(),
-        other => {
-            anyhow::bail!("unknown placeholder '{other}:'; use principalId:<id> or clientId:<id>")
+        "principalId" => {
+            found["properties"]["principalId"].as_str().or_else(|| found["identity"]["principalId"].as_str())
         }
+        "clientId" => found["properties"]["clientId"].as_str(),
+        path => crate::output::query(&found, path).and_then(Value::as_str),
     };
-    value
-        .map(str::to_owned)
-        .with_context(|| format!("'{reference}' has no {kind}"))
+    value.map(str::to_owned).with_context(|| format!("'{reference}' has no {kind}"))
 }
 
 #[cfg(test)]
@@ -313,10 +254,6 @@ mod tests {
             "userAssignedIdentities": {"/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a": {}}}});
         assert!(contains(&desired, &current, ""));
         assert!(!contains(&json!({"location": "westus"}), &current, ""));
-        assert!(!contains(
-            &json!({"properties": {"enableRbacAuthorization": true}}),
-            &current,
-            ""
-        ));
+        assert!(!contains(&json!({"properties": {"enableRbacAuthorization": true}}), &current, ""));
     }
 }

@@ -371,26 +371,10 @@ pub const API_VERSIONS: &[(&str, &[&str])] = &[
     ),
     (
         "Microsoft.Authorization/roleDefinitions",
-        &[
-            "2015-07-01",
-            "2018-01-01-preview",
-            "2022-04-01",
-            "2022-05-01-preview",
-        ],
+        &["2015-07-01", "2018-01-01-preview", "2022-04-01", "2022-05-01-preview"],
     ),
-    (
-        "Microsoft.Authorization/denyAssignments",
-        &["2018-07-01-preview", "2022-04-01", "2024-07-01-preview"],
-    ),
-    (
-        "Microsoft.Authorization/permissions",
-        &[
-            "2015-07-01",
-            "2018-01-01-preview",
-            "2022-04-01",
-            "2022-05-01-preview",
-        ],
-    ),
+    ("Microsoft.Authorization/denyAssignments", &["2018-07-01-preview", "2022-04-01", "2024-07-01-preview"]),
+    ("Microsoft.Authorization/permissions", &["2015-07-01", "2018-01-01-preview", "2022-04-01", "2022-05-01-preview"]),
     (
         "Microsoft.Resources/resourceGroups",
         &[

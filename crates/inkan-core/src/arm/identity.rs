@@ -28,9 +28,7 @@ pub enum IdentityError {
         "The identity type '{0}' requires 'userAssignedIdentities' with at least one identity resource id, such as {{\"/subscriptions/.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/my-id\": {{}}}}."
     )]
     MissingUserAssigned(String),
-    #[error(
-        "'userAssignedIdentities' is only valid when the identity type includes 'UserAssigned' (it was '{0}')."
-    )]
+    #[error("'userAssignedIdentities' is only valid when the identity type includes 'UserAssigned' (it was '{0}').")]
     UnexpectedUserAssigned(String),
     #[error("'{0}' in 'userAssignedIdentities' is not a user-assigned identity resource id: {1}")]
     NotAnIdentityId(String, String),
@@ -48,15 +46,8 @@ impl IdentityRequest {
     /// Parses the request form of an `identity` block.
     pub fn parse(value: &Value) -> Result<Self, IdentityError> {
         let obj = value.as_object().ok_or(IdentityError::NotAnObject)?;
-        let ty = obj
-            .get("type")
-            .and_then(Value::as_str)
-            .ok_or(IdentityError::NotAnObject)?;
-        let normalized: String = ty
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
+        let ty = obj.get("type").and_then(Value::as_str).ok_or(IdentityError::NotAnObject)?;
+        let normalized: String = ty.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
         let (system_assigned, user) = match normalized.as_str() {
             "none" => (false, false),
             "systemassigned" => (true, false),
@@ -71,14 +62,13 @@ impl IdentityRequest {
                 for key in map.keys() {
                     let id = ResourceId::parse(key)
                         .map_err(|e| IdentityError::NotAnIdentityId(key.clone(), e.to_string()))?;
-                    let is_uai = id.resource_type().is_some_and(|t| {
-                        t.eq_ignore_ascii_case("Microsoft.ManagedIdentity/userAssignedIdentities")
-                    });
+                    let is_uai = id
+                        .resource_type()
+                        .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.ManagedIdentity/userAssignedIdentities"));
                     if !is_uai {
                         return Err(IdentityError::NotAnIdentityId(
                             key.clone(),
-                            "its type is not Microsoft.ManagedIdentity/userAssignedIdentities"
-                                .into(),
+                            "its type is not Microsoft.ManagedIdentity/userAssignedIdentities".into(),
                         ));
                     }
                     if !user_assigned.contains(&id) {
@@ -92,10 +82,7 @@ impl IdentityRequest {
             }
             (false, _) => {}
         }
-        Ok(Self {
-            system_assigned,
-            user_assigned,
-        })
+        Ok(Self { system_assigned, user_assigned })
     }
 
     /// Applies a PATCH's `identity` to the current request form: the type is replaced, and
@@ -108,11 +95,8 @@ impl IdentityRequest {
         } else {
             merged.insert("type".into(), json!(current.type_name()));
         }
-        let mut users: Map<String, Value> = current
-            .user_assigned
-            .iter()
-            .map(|id| (id.as_str().to_owned(), json!({})))
-            .collect();
+        let mut users: Map<String, Value> =
+            current.user_assigned.iter().map(|id| (id.as_str().to_owned(), json!({}))).collect();
         if let Some(patch_users) = obj.get("userAssignedIdentities").and_then(Value::as_object) {
             for (k, v) in patch_users {
                 if v.is_null() {
@@ -123,9 +107,7 @@ impl IdentityRequest {
                 }
             }
         }
-        let type_has_user = merged["type"]
-            .as_str()
-            .is_some_and(|t| t.to_ascii_lowercase().contains("userassigned"));
+        let type_has_user = merged["type"].as_str().is_some_and(|t| t.to_ascii_lowercase().contains("userassigned"));
         if type_has_user {
             merged.insert("userAssignedIdentities".into(), Value::Object(users));
         }
@@ -182,10 +164,7 @@ impl IdentityState {
                 .user
                 .iter()
                 .map(|(id, p)| {
-                    (
-                        id.as_str().to_owned(),
-                        json!({"principalId": p.principal_id, "clientId": p.client_id}),
-                    )
+                    (id.as_str().to_owned(), json!({"principalId": p.principal_id, "clientId": p.client_id}))
                 })
                 .collect();
             out.insert("userAssignedIdentities".into(), Value::Object(users));
@@ -203,16 +182,8 @@ mod tests {
 
     #[test]
     fn all_four_types_parse() {
-        assert!(
-            IdentityRequest::parse(&json!({"type": "None"}))
-                .unwrap()
-                .is_none()
-        );
-        assert!(
-            IdentityRequest::parse(&json!({"type": "SystemAssigned"}))
-                .unwrap()
-                .system_assigned
-        );
+        assert!(IdentityRequest::parse(&json!({"type": "None"})).unwrap().is_none());
+        assert!(IdentityRequest::parse(&json!({"type": "SystemAssigned"})).unwrap().system_assigned);
         let both = IdentityRequest::parse(
             &json!({"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": {UAI: {}}}),
         )
@@ -233,23 +204,20 @@ mod tests {
             ),
             Err(IdentityError::NotAnIdentityId(..))
         ));
-        assert!(matches!(
-            IdentityRequest::parse(&json!({"type": "Bogus"})),
-            Err(IdentityError::InvalidType(_))
-        ));
+        assert!(matches!(IdentityRequest::parse(&json!({"type": "Bogus"})), Err(IdentityError::InvalidType(_))));
     }
 
     #[test]
     fn patch_removes_identities_set_to_null_and_adds_new_ones() {
-        let current = IdentityRequest::parse(
-            &json!({"type": "UserAssigned", "userAssignedIdentities": {UAI: {}}}),
+        let current =
+            IdentityRequest::parse(&json!({"type": "UserAssigned", "userAssignedIdentities": {UAI: {}}})).unwrap();
+        let added = IdentityRequest::merge_patch(&current, &json!({"userAssignedIdentities": {UAI_B: {}}})).unwrap();
+        assert_eq!(added.user_assigned.len(), 2);
+        let removed = IdentityRequest::merge_patch(
+            &added,
+            &json!({"userAssignedIdentities": {UAI.to_uppercase().replace("SUBSCRIPTIONS", "subscriptions"): null}}),
         )
         .unwrap();
-        let added =
-            IdentityRequest::merge_patch(&current, &json!({"userAssignedIdentities": {UAI_B: {}}}))
-                .unwrap();
-        assert_eq!(added.user_assigned.len(), 2);
-        let removed = IdentityRequest::merge_patch(&added, &json!({"userAssignedIdentities": {UAI.to_uppercase().replace("SUBSCRIPTIONS", "subscriptions"): null}})).unwrap();
         assert_eq!(removed.user_assigned.len(), 1);
     }
 }

@@ -25,10 +25,7 @@ pub fn supported_api_versions(type_name: &str) -> Option<Vec<&'static str>> {
         all.dedup();
         return Some(all);
     }
-    api_versions::API_VERSIONS
-        .iter()
-        .find(|(t, _)| t.eq_ignore_ascii_case(type_name))
-        .map(|(_, v)| v.to_vec())
+    api_versions::API_VERSIONS.iter().find(|(t, _)| t.eq_ignore_ascii_case(type_name)).map(|(_, v)| v.to_vec())
 }
 
 /// Whether `version` is one of the type's api-versions.
@@ -38,9 +35,5 @@ pub fn accepts_api_version(type_name: &str, version: &str) -> bool {
 
 /// Normalises a location as ARM does (`"Japan East"` → `"japaneast"`).
 pub fn normalize_location(location: &str) -> String {
-    location
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .collect()
+    location.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
 }

@@ -26,9 +26,7 @@ impl NameRule {
         let ok = match self {
             NameRule::ResourceGroup => {
                 (1..=90).contains(&len)
-                    && name
-                        .chars()
-                        .all(|c| c.is_alphanumeric() || "-_.()".contains(c))
+                    && name.chars().all(|c| c.is_alphanumeric() || "-_.()".contains(c))
                     && !name.ends_with('.')
             }
             NameRule::UserAssignedIdentity => {
@@ -45,9 +43,7 @@ impl NameRule {
                 (1..=64).contains(&len)
                     && !name.starts_with('_')
                     && !name.ends_with(['.', '-'])
-                    && !name
-                        .chars()
-                        .any(|c| c.is_whitespace() || "\\/\"'[]:|<>+=;,?*@&~!#$%^`{}".contains(c))
+                    && !name.chars().any(|c| c.is_whitespace() || "\\/\"'[]:|<>+=;,?*@&~!#$%^`{}".contains(c))
             }
             NameRule::Site => {
                 (2..=60).contains(&len)
@@ -72,11 +68,7 @@ impl NameRule {
             NameRule::Registry => (5..=50).contains(&len) && name.chars().all(alnum),
             NameRule::Guid => parse_guid(name).is_ok(),
         };
-        if ok {
-            Ok(())
-        } else {
-            Err(self.describe().to_owned())
-        }
+        if ok { Ok(()) } else { Err(self.describe().to_owned()) }
     }
 
     /// The rule in words.
@@ -105,9 +97,7 @@ impl NameRule {
                 "Vault name must only contain alphanumeric characters and dashes and cannot start with a number; it must be 3-24 characters, start with a letter, end with a letter or digit, and not contain consecutive hyphens."
             }
             NameRule::Registry => "Registry names are 5-50 alphanumeric characters.",
-            NameRule::Guid => {
-                "The name must be a GUID, such as 8e3af657-a8ff-443c-a75c-2fe8c4bcb635."
-            }
+            NameRule::Guid => "The name must be a GUID, such as 8e3af657-a8ff-443c-a75c-2fe8c4bcb635.",
         }
     }
 }

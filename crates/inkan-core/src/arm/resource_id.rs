@@ -72,11 +72,7 @@ pub enum ArmPath {
 impl ResourceId {
     /// The root scope `/`.
     pub fn root() -> Self {
-        Self {
-            text: "/".into(),
-            key: "/".into(),
-            parts: Vec::new(),
-        }
+        Self { text: "/".into(), key: "/".into(), parts: Vec::new() }
     }
 
     /// Parses a full id; a path that names a collection is refused.
@@ -164,10 +160,7 @@ impl ResourceId {
 
     /// Whether the id is exactly `/subscriptions/{sub}/resourceGroups/{rg}`.
     pub fn is_resource_group(&self) -> bool {
-        matches!(
-            self.parts.as_slice(),
-            [IdPart::Subscription(_), IdPart::ResourceGroup(_)]
-        )
+        matches!(self.parts.as_slice(), [IdPart::Subscription(_), IdPart::ResourceGroup(_)])
     }
 
     /// The full type of the resource, e.g. `Microsoft.Web/sites/slots`, for provider resources.
@@ -224,8 +217,7 @@ impl ResourceId {
             return true;
         }
         other.key == self.key
-            || (other.key.starts_with(&self.key)
-                && other.key.as_bytes().get(self.key.len()) == Some(&b'/'))
+            || (other.key.starts_with(&self.key) && other.key.as_bytes().get(self.key.len()) == Some(&b'/'))
     }
 
     /// Appends a child (type, name) pair to this resource's last provider part.
@@ -233,10 +225,7 @@ impl ResourceId {
         let mut parts = self.parts.clone();
         match parts.last_mut() {
             Some(IdPart::Provider { pairs, .. }) => pairs.push((ty.into(), name.into())),
-            _ => parts.push(IdPart::Provider {
-                namespace: ty.into(),
-                pairs: vec![],
-            }),
+            _ => parts.push(IdPart::Provider { namespace: ty.into(), pairs: vec![] }),
         }
         Self::from_parts(parts)
     }
@@ -244,10 +233,7 @@ impl ResourceId {
     /// `{self}/providers/{namespace}/{ty}/{name}`: an extension resource at this scope.
     pub fn extension(&self, namespace: &str, ty: &str, name: &str) -> ResourceId {
         let mut parts = self.parts.clone();
-        parts.push(IdPart::Provider {
-            namespace: namespace.into(),
-            pairs: vec![(ty.into(), name.into())],
-        });
+        parts.push(IdPart::Provider { namespace: namespace.into(), pairs: vec![(ty.into(), name.into())] });
         Self::from_parts(parts)
     }
 }
@@ -272,28 +258,18 @@ impl fmt::Display for ResourceId {
 
 /// Parses an ARM request path (without query) into what it addresses.
 pub fn parse_path(path: &str) -> Result<ArmPath, IdError> {
-    let malformed = |reason: &str| IdError::Malformed {
-        id: path.into(),
-        reason: reason.into(),
-    };
+    let malformed = |reason: &str| IdError::Malformed { id: path.into(), reason: reason.into() };
     if !path.starts_with('/') {
         return Err(malformed("it must start with '/'"));
     }
     let trimmed = path.trim_end_matches('/');
-    let segments: Vec<&str> = if trimmed.is_empty() {
-        Vec::new()
-    } else {
-        trimmed[1..].split('/').collect()
-    };
+    let segments: Vec<&str> = if trimmed.is_empty() { Vec::new() } else { trimmed[1..].split('/').collect() };
     if segments.iter().any(|s| s.is_empty()) {
         return Err(malformed("it contains an empty segment ('//')"));
     }
     let mut parts = Vec::new();
     let mut i = 0;
-    if segments
-        .first()
-        .is_some_and(|s| s.eq_ignore_ascii_case("subscriptions"))
-    {
+    if segments.first().is_some_and(|s| s.eq_ignore_ascii_case("subscriptions")) {
         let Some(sub) = segments.get(1) else {
             return Ok(ArmPath::Subscriptions);
         };
@@ -315,22 +291,16 @@ pub fn parse_path(path: &str) -> Result<ArmPath, IdError> {
             }
             _ => {}
         }
-        if parts.len() == 2 && segments.len() == 5 && segments[4].eq_ignore_ascii_case("resources")
-        {
+        if parts.len() == 2 && segments.len() == 5 && segments[4].eq_ignore_ascii_case("resources") {
             return Ok(ArmPath::GenericResources(ResourceId::from_parts(parts)));
         }
     }
     while i < segments.len() {
         if !segments[i].eq_ignore_ascii_case("providers") {
-            return Err(malformed(&format!(
-                "'{}' is not a valid segment here; expected 'providers'",
-                segments[i]
-            )));
+            return Err(malformed(&format!("'{}' is not a valid segment here; expected 'providers'", segments[i])));
         }
         let Some(namespace) = segments.get(i + 1) else {
-            return Err(malformed(
-                "'providers' must be followed by a resource provider namespace",
-            ));
+            return Err(malformed("'providers' must be followed by a resource provider namespace"));
         };
         if !namespace.contains('.') {
             return Err(malformed(&format!(
@@ -343,42 +313,32 @@ pub fn parse_path(path: &str) -> Result<ArmPath, IdError> {
             match segments.get(i + 1) {
                 Some(name) => pairs.push((segments[i].to_owned(), (*name).to_owned())),
                 None => {
-                    let parent = if pairs.is_empty() {
-                        ResourceId::from_parts(parts)
+                    // A type with no name: the collection of that type under what came before.
+                    let member_type = if pairs.is_empty() {
+                        format!("{namespace}/{}", segments[i])
                     } else {
-                        parts.push(IdPart::Provider {
-                            namespace: (*namespace).into(),
-                            pairs,
-                        });
-                        ResourceId::from_parts(parts)
+                        let mut t = (*namespace).to_owned();
+                        for (ty, _) in &pairs {
+                            t.push('/');
+                            t.push_str(ty);
+                        }
+                        format!("{t}/{}", segments[i])
                     };
-                    let member_type = match parent.resource_type() {
-                        Some(t) if !parent_is_scope_only(&parent) => format!("{t}/{}", segments[i]),
-                        _ => format!("{namespace}/{}", segments[i]),
-                    };
-                    return Ok(ArmPath::Collection {
-                        parent,
-                        member_type,
-                    });
+                    if !pairs.is_empty() {
+                        parts.push(IdPart::Provider { namespace: (*namespace).into(), pairs });
+                    }
+                    let parent = ResourceId::from_parts(parts);
+                    return Ok(ArmPath::Collection { parent, member_type });
                 }
             }
             i += 2;
         }
         if pairs.is_empty() {
-            return Err(malformed(&format!(
-                "'{namespace}' must be followed by a resource type"
-            )));
+            return Err(malformed(&format!("'{namespace}' must be followed by a resource type")));
         }
-        parts.push(IdPart::Provider {
-            namespace: (*namespace).into(),
-            pairs,
-        });
+        parts.push(IdPart::Provider { namespace: (*namespace).into(), pairs });
     }
     Ok(ArmPath::Item(ResourceId::from_parts(parts)))
-}
-
-fn parent_is_scope_only(id: &ResourceId) -> bool {
-    !matches!(id.parts.last(), Some(IdPart::Provider { .. }))
 }
 
 #[cfg(test)]
@@ -396,32 +356,22 @@ mod tests {
 
     #[test]
     fn a_nested_resource_id_parses_into_type_name_and_parent() {
-        let id = item(&format!(
-            "/subscriptions/{SUB}/resourcegroups/RG/providers/Microsoft.Web/sites/app/slots/staging"
-        ));
+        let id =
+            item(&format!("/subscriptions/{SUB}/resourcegroups/RG/providers/Microsoft.Web/sites/app/slots/staging"));
         assert_eq!(id.resource_type().unwrap(), "Microsoft.Web/sites/slots");
         assert_eq!(id.name(), Some("staging"));
         assert_eq!(id.resource_group(), Some("RG"));
         assert_eq!(
             id.as_str(),
-            format!(
-                "/subscriptions/{SUB}/resourceGroups/RG/providers/Microsoft.Web/sites/app/slots/staging"
-            )
+            format!("/subscriptions/{SUB}/resourceGroups/RG/providers/Microsoft.Web/sites/app/slots/staging")
         );
-        assert_eq!(
-            id.parent().unwrap().resource_type().unwrap(),
-            "Microsoft.Web/sites"
-        );
+        assert_eq!(id.parent().unwrap().resource_type().unwrap(), "Microsoft.Web/sites");
     }
 
     #[test]
     fn ids_compare_case_insensitively_and_keep_their_case() {
-        let a = item(&format!(
-            "/subscriptions/{SUB}/resourceGroups/App/providers/Microsoft.KeyVault/vaults/Kv1"
-        ));
-        let b = item(&format!(
-            "/SUBSCRIPTIONS/{SUB}/RESOURCEGROUPS/app/PROVIDERS/microsoft.keyvault/VAULTS/kv1"
-        ));
+        let a = item(&format!("/subscriptions/{SUB}/resourceGroups/App/providers/Microsoft.KeyVault/vaults/Kv1"));
+        let b = item(&format!("/SUBSCRIPTIONS/{SUB}/RESOURCEGROUPS/app/PROVIDERS/microsoft.keyvault/VAULTS/kv1"));
         assert_eq!(a, b);
         assert!(a.as_str().ends_with("/vaults/Kv1"));
     }
@@ -429,9 +379,7 @@ mod tests {
     #[test]
     fn scopes_contain_their_descendants_only_on_segment_boundaries() {
         let rg = item(&format!("/subscriptions/{SUB}/resourceGroups/app"));
-        let inside = item(&format!(
-            "/subscriptions/{SUB}/resourceGroups/app/providers/Microsoft.KeyVault/vaults/v"
-        ));
+        let inside = item(&format!("/subscriptions/{SUB}/resourceGroups/app/providers/Microsoft.KeyVault/vaults/v"));
         let sibling = item(&format!("/subscriptions/{SUB}/resourceGroups/app2"));
         assert!(rg.contains(&inside));
         assert!(!rg.contains(&sibling));
@@ -443,52 +391,38 @@ mod tests {
         let ra = item(&format!(
             "/subscriptions/{SUB}/resourceGroups/app/providers/Microsoft.KeyVault/vaults/v/providers/Microsoft.Authorization/roleAssignments/abc"
         ));
-        assert_eq!(
-            ra.resource_type().unwrap(),
-            "Microsoft.Authorization/roleAssignments"
-        );
-        assert_eq!(
-            ra.extension_scope().resource_type().unwrap(),
-            "Microsoft.KeyVault/vaults"
-        );
+        assert_eq!(ra.resource_type().unwrap(), "Microsoft.Authorization/roleAssignments");
+        assert_eq!(ra.extension_scope().resource_type().unwrap(), "Microsoft.KeyVault/vaults");
         let root = item("/providers/Microsoft.Authorization/roleAssignments/abc");
         assert!(root.extension_scope().is_root());
     }
 
     #[test]
     fn collections_are_recognised() {
-        match parse_path(&format!(
-            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/app/slots"
-        ))
-        .unwrap()
+        match parse_path(&format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/app/slots"))
+            .unwrap()
         {
-            ArmPath::Collection {
-                parent,
-                member_type,
-            } => {
+            ArmPath::Collection { parent, member_type } => {
                 assert_eq!(member_type, "Microsoft.Web/sites/slots");
                 assert_eq!(parent.name(), Some("app"));
             }
             other => panic!("{other:?}"),
         }
-        match parse_path(&format!(
-            "/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments"
-        ))
-        .unwrap()
-        {
-            ArmPath::Collection {
-                parent,
-                member_type,
-            } => {
+        match parse_path(&format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments")).unwrap() {
+            ArmPath::Collection { parent, member_type } => {
                 assert_eq!(member_type, "Microsoft.Authorization/roleAssignments");
                 assert!(parent.is_subscription());
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(
-            parse_path("/subscriptions").unwrap(),
-            ArmPath::Subscriptions
-        ));
+        match parse_path(&format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/v/providers/Microsoft.Authorization/roleAssignments")).unwrap() {
+            ArmPath::Collection { parent, member_type } => {
+                assert_eq!(member_type, "Microsoft.Authorization/roleAssignments");
+                assert_eq!(parent.resource_type().unwrap(), "Microsoft.KeyVault/vaults");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(parse_path("/subscriptions").unwrap(), ArmPath::Subscriptions));
         assert!(matches!(
             parse_path(&format!("/subscriptions/{SUB}/resourcegroups")).unwrap(),
             ArmPath::ResourceGroups(_)
@@ -505,18 +439,8 @@ mod tests {
             parse_path("/subscriptions/not-a-guid/resourceGroups/x").unwrap_err(),
             IdError::InvalidSubscriptionId("not-a-guid".into())
         );
-        assert!(
-            parse_path(&format!(
-                "/subscriptions/{SUB}/resourceGroups/x/provider/Microsoft.Web/sites/a"
-            ))
-            .is_err()
-        );
+        assert!(parse_path(&format!("/subscriptions/{SUB}/resourceGroups/x/provider/Microsoft.Web/sites/a")).is_err());
         assert!(parse_path(&format!("/subscriptions/{SUB}//resourceGroups")).is_err());
-        assert!(
-            parse_path(&format!(
-                "/subscriptions/{SUB}/resourceGroups/x/providers/sites/a"
-            ))
-            .is_err()
-        );
+        assert!(parse_path(&format!("/subscriptions/{SUB}/resourceGroups/x/providers/sites/a")).is_err());
     }
 }

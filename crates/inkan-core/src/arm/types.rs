@@ -151,12 +151,7 @@ pub fn all_types() -> &'static [ResourceType] {
 pub fn types_in_namespace(namespace: &str) -> Vec<&'static str> {
     TYPES
         .iter()
-        .filter(|t| {
-            t.name
-                .split('/')
-                .next()
-                .is_some_and(|ns| ns.eq_ignore_ascii_case(namespace))
-        })
+        .filter(|t| t.name.split('/').next().is_some_and(|ns| ns.eq_ignore_ascii_case(namespace)))
         .map(|t| t.name)
         .collect()
 }
@@ -167,10 +162,7 @@ mod tests {
 
     #[test]
     fn types_are_found_case_insensitively() {
-        assert_eq!(
-            resource_type("microsoft.web/SITES/slots").unwrap().name,
-            "Microsoft.Web/sites/slots"
-        );
+        assert_eq!(resource_type("microsoft.web/SITES/slots").unwrap().name, "Microsoft.Web/sites/slots");
         assert!(resource_type("Microsoft.Web/sitez").is_none());
     }
 
@@ -178,11 +170,7 @@ mod tests {
     fn every_child_type_names_an_existing_parent() {
         for t in all_types() {
             if let ParentKind::Resource(parent) = t.parent {
-                assert!(
-                    resource_type(parent).is_some(),
-                    "{} has unknown parent {parent}",
-                    t.name
-                );
+                assert!(resource_type(parent).is_some(), "{} has unknown parent {parent}", t.name);
                 assert!(t.name.starts_with(parent));
             }
         }
@@ -191,11 +179,7 @@ mod tests {
     #[test]
     fn every_type_has_api_versions() {
         for t in all_types() {
-            assert!(
-                super::super::supported_api_versions(t.name).is_some(),
-                "{}",
-                t.name
-            );
+            assert!(super::super::supported_api_versions(t.name).is_some(), "{}", t.name);
         }
     }
 }

@@ -169,10 +169,7 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = &[
             "Microsoft.KeyVault/operations/read",
         ],
         not_actions: &[],
-        data_actions: &[
-            "Microsoft.KeyVault/vaults/*/read",
-            "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
-        ],
+        data_actions: &["Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"],
         not_data_actions: &[],
     },
     // security.md
@@ -193,10 +190,7 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = &[
             "Microsoft.KeyVault/operations/read",
         ],
         not_actions: &[],
-        data_actions: &[
-            "Microsoft.KeyVault/vaults/keys/*",
-            "Microsoft.KeyVault/vaults/keyrotationpolicies/*",
-        ],
+        data_actions: &["Microsoft.KeyVault/vaults/keys/*", "Microsoft.KeyVault/vaults/keyrotationpolicies/*"],
         not_data_actions: &[],
     },
     // security.md

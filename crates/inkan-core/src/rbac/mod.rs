@@ -19,9 +19,7 @@ pub fn builtin_by_id(id: &str) -> Option<&'static BuiltinRole> {
 
 /// Finds a built-in role by `roleName` (case-insensitive, as ARM's `$filter=roleName eq` is).
 pub fn builtin_by_name(name: &str) -> Option<&'static BuiltinRole> {
-    BUILTIN_ROLES
-        .iter()
-        .find(|r| r.role_name.eq_ignore_ascii_case(name))
+    BUILTIN_ROLES.iter().find(|r| r.role_name.eq_ignore_ascii_case(name))
 }
 
 /// Extracts the GUID from a role definition id in any of its forms
@@ -31,9 +29,7 @@ pub fn role_definition_guid(id: &str) -> Option<&str> {
     let last = id.rsplit('/').next()?;
     let prefix = &id[..id.len() - last.len()];
     let shaped = prefix.is_empty()
-        || prefix
-            .to_ascii_lowercase()
-            .ends_with("/providers/microsoft.authorization/roledefinitions/");
+        || prefix.to_ascii_lowercase().ends_with("/providers/microsoft.authorization/roledefinitions/");
     (shaped && crate::ids::parse_guid(last).is_ok()).then_some(last)
 }
 
@@ -72,10 +68,7 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), BUILTIN_ROLES.len());
-        assert_eq!(
-            builtin_by_name("key vault secrets user").unwrap().id,
-            "4633458b-17de-408a-b874-0445c86b69e6"
-        );
+        assert_eq!(builtin_by_name("key vault secrets user").unwrap().id, "4633458b-17de-408a-b874-0445c86b69e6");
         assert_eq!(builtin_by_id(OWNER_ROLE_ID).unwrap().role_name, "Owner");
     }
 
@@ -83,21 +76,13 @@ mod tests {
     fn role_definition_ids_in_every_form() {
         let g = "4633458b-17de-408a-b874-0445c86b69e6";
         assert_eq!(role_definition_guid(g), Some(g));
-        assert_eq!(
-            role_definition_guid(&format!(
-                "/providers/Microsoft.Authorization/roleDefinitions/{g}"
-            )),
-            Some(g)
-        );
+        assert_eq!(role_definition_guid(&format!("/providers/Microsoft.Authorization/roleDefinitions/{g}")), Some(g));
         assert_eq!(
             role_definition_guid(&format!(
                 "/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Authorization/roleDefinitions/{g}"
             )),
             Some(g)
         );
-        assert_eq!(
-            role_definition_guid("/providers/Microsoft.Authorization/roleAssignments/x"),
-            None
-        );
+        assert_eq!(role_definition_guid("/providers/Microsoft.Authorization/roleAssignments/x"), None);
     }
 }

@@ -46,10 +46,7 @@ pub struct Issuers {
 impl Issuers {
     /// `authority` is the base URL without a trailing slash, e.g. `https://localhost:8443`.
     pub fn new(authority: &str, tenant_id: &str) -> Self {
-        Self {
-            v1: format!("{authority}/{tenant_id}/"),
-            v2: format!("{authority}/{tenant_id}/v2.0"),
-        }
+        Self { v1: format!("{authority}/{tenant_id}/"), v2: format!("{authority}/{tenant_id}/v2.0") }
     }
 
     pub fn for_version(&self, version: TokenVersion) -> &str {
@@ -115,20 +112,8 @@ impl AccessTokenClaims {
     pub fn for_grant(grant: &TokenGrant, issuers: &Issuers) -> Self {
         let iss = issuers.for_version(grant.version).to_owned();
         let (appid, appidacr, azp, azpacr, ver) = match grant.version {
-            TokenVersion::V1 => (
-                Some(grant.client_id.clone()),
-                Some(grant.auth.acr().to_owned()),
-                None,
-                None,
-                "1.0",
-            ),
-            TokenVersion::V2 => (
-                None,
-                None,
-                Some(grant.client_id.clone()),
-                Some(grant.auth.acr().to_owned()),
-                "2.0",
-            ),
+            TokenVersion::V1 => (Some(grant.client_id.clone()), Some(grant.auth.acr().to_owned()), None, None, "1.0"),
+            TokenVersion::V2 => (None, None, Some(grant.client_id.clone()), Some(grant.auth.acr().to_owned()), "2.0"),
         };
         Self {
             aud: grant.audience.clone(),
@@ -167,15 +152,10 @@ impl AccessTokenClaims {
 pub fn resource_from_scope(scope: &str) -> Option<String> {
     let scopes: Vec<&str> = scope.split_whitespace().collect();
     // MSAL adds the OIDC scopes for some flows; they do not name a resource.
-    let resources: Vec<&str> = scopes
-        .into_iter()
-        .filter(|s| !matches!(*s, "openid" | "profile" | "offline_access"))
-        .collect();
+    let resources: Vec<&str> =
+        scopes.into_iter().filter(|s| !matches!(*s, "openid" | "profile" | "offline_access")).collect();
     match resources.as_slice() {
-        [one] => one
-            .strip_suffix("/.default")
-            .filter(|r| !r.is_empty())
-            .map(str::to_owned),
+        [one] => one.strip_suffix("/.default").filter(|r| !r.is_empty()).map(str::to_owned),
         _ => None,
     }
 }
@@ -193,10 +173,7 @@ mod tests {
 
     #[test]
     fn scopes_map_to_resources() {
-        assert_eq!(
-            resource_from_scope("https://vault.azure.net/.default").unwrap(),
-            "https://vault.azure.net"
-        );
+        assert_eq!(resource_from_scope("https://vault.azure.net/.default").unwrap(), "https://vault.azure.net");
         assert_eq!(
             resource_from_scope("https://management.core.windows.net//.default").unwrap(),
             "https://management.core.windows.net/"
@@ -229,13 +206,7 @@ mod tests {
         assert_eq!(v1.appid.as_deref(), Some("c"));
         assert_eq!(v1.appidacr.as_deref(), Some("1"));
         assert_eq!((v1.exp, v1.ver.as_str()), (4599, "1.0"));
-        let v2 = AccessTokenClaims::for_grant(
-            &TokenGrant {
-                version: TokenVersion::V2,
-                ..grant
-            },
-            &issuers,
-        );
+        let v2 = AccessTokenClaims::for_grant(&TokenGrant { version: TokenVersion::V2, ..grant }, &issuers);
         assert_eq!(v2.iss, "https://localhost:8443/t/v2.0");
         assert_eq!(v2.azp.as_deref(), Some("c"));
         assert!(v2.appid.is_none());

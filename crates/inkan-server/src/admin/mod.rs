@@ -29,10 +29,7 @@ fn require_admin(caller: &Caller, action: &str) -> Result<(), ArmError> {
     ))
 }
 
-async fn list_signing_keys(
-    State(state): State<SharedState>,
-    caller: Caller,
-) -> Result<Json<Value>, ArmError> {
+async fn list_signing_keys(State(state): State<SharedState>, caller: Caller) -> Result<Json<Value>, ArmError> {
     require_admin(&caller, "inkan/signingKeys/read")?;
     let keys = state.store.signing_keys().await?;
     let now = state.clock.now();
@@ -51,18 +48,11 @@ async fn list_signing_keys(
     Ok(Json(json!({ "value": items })))
 }
 
-async fn rotate_signing_keys(
-    State(state): State<SharedState>,
-    caller: Caller,
-) -> Result<Json<Value>, ArmError> {
+async fn rotate_signing_keys(State(state): State<SharedState>, caller: Caller) -> Result<Json<Value>, ArmError> {
     require_admin(&caller, "inkan/signingKeys/rotate/action")?;
-    let kid = state
-        .keys
-        .rotate(state.store.as_ref(), state.clock.as_ref())
-        .await
-        .map_err(|e| {
-            tracing::error!("key rotation failed: {e:#}");
-            ArmError::internal()
-        })?;
+    let kid = state.keys.rotate(state.store.as_ref(), state.clock.as_ref()).await.map_err(|e| {
+        tracing::error!("key rotation failed: {e:#}");
+        ArmError::internal()
+    })?;
     Ok(Json(json!({ "activeKid": kid })))
 }

@@ -25,10 +25,7 @@ pub struct Caller {
 impl FromRequestParts<SharedState> for Caller {
     type Rejection = ArmError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &SharedState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, Self::Rejection> {
         let authority = format!("{}/{}", state.urls.base, state.tenant_id);
         let fail = |code, msg: String| ArmError::unauthenticated(code, msg, &authority);
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
@@ -77,10 +74,7 @@ impl FromRequestParts<SharedState> for Caller {
             ),
             other => fail("InvalidAuthenticationToken", format!("The access token is invalid: {other}.")),
         })?;
-        let is_admin = claims
-            .oid
-            .parse::<ObjectId>()
-            .is_ok_and(|oid| oid == state.admin_object_id);
+        let is_admin = claims.oid.parse::<ObjectId>().is_ok_and(|oid| oid == state.admin_object_id);
         Ok(Caller {
             client_id: claims.client_id().unwrap_or_default().to_owned(),
             object_id: claims.oid,
@@ -112,10 +106,28 @@ fn utc(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| {
-            t.format(&time::macros::format_description!(
-                "[month]/[day]/[year] [hour]:[minute]:[second]"
-            ))
-            .ok()
+            t.format(&time::macros::format_description!("[month]/[day]/[year] [hour]:[minute]:[second]")).ok()
         })
         .unwrap_or_else(|| unix.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(is_admin: bool) -> Caller {
+        Caller { object_id: "o".into(), client_id: "c".into(), tenant_id: "t".into(), is_admin }
+    }
+
+    #[test]
+    fn only_the_bootstrap_administrator_is_authorized_and_the_refusal_names_everything() {
+        assert!(authorize(&caller(true), "Microsoft.Compute/virtualMachines/write", "/subscriptions/s").is_ok());
+        let refused =
+            authorize(&caller(false), "Microsoft.Compute/virtualMachines/write", "/subscriptions/s").unwrap_err();
+        assert_eq!((refused.status.as_u16(), refused.code), (403, "AuthorizationFailed"));
+        assert!(refused.message.starts_with(
+            "The client 'c' with object id 'o' does not have authorization to perform action 'Microsoft.Compute/virtualMachines/write' over scope '/subscriptions/s'"
+        ));
+        assert!(refused.message.contains("inkan env --admin"));
+    }
 }

@@ -18,21 +18,12 @@ pub struct ArmError {
 }
 
 fn e(status: StatusCode, code: &'static str, message: impl Into<String>) -> ArmError {
-    ArmError {
-        status,
-        code,
-        message: message.into(),
-        challenge: None,
-    }
+    ArmError { status, code, message: message.into(), challenge: None }
 }
 
 impl ArmError {
     // --- authentication (401) ---
-    pub fn unauthenticated(
-        code: &'static str,
-        message: impl Into<String>,
-        authority: &str,
-    ) -> Self {
+    pub fn unauthenticated(code: &'static str, message: impl Into<String>, authority: &str) -> Self {
         let message = message.into();
         let description = message.replace('"', "'");
         ArmError {
@@ -44,13 +35,7 @@ impl ArmError {
     }
 
     // --- authorization (403) ---
-    pub fn authorization_failed(
-        client_id: &str,
-        object_id: &str,
-        action: &str,
-        scope: &str,
-        hint: &str,
-    ) -> Self {
+    pub fn authorization_failed(client_id: &str, object_id: &str, action: &str, scope: &str, hint: &str) -> Self {
         e(
             StatusCode::FORBIDDEN,
             "AuthorizationFailed",
@@ -71,10 +56,7 @@ impl ArmError {
     }
 
     pub fn unsupported_api_version(type_name: &str, version: &str, supported: &[&str]) -> Self {
-        if type_name
-            .to_ascii_lowercase()
-            .starts_with("microsoft.resources/")
-        {
+        if type_name.to_ascii_lowercase().starts_with("microsoft.resources/") {
             let mut newest_first = supported.to_vec();
             newest_first.reverse();
             return e(
@@ -115,11 +97,7 @@ impl ArmError {
                     "{err} Subscription ids are GUIDs; `inkan env --admin` prints inkan's (AZURE_SUBSCRIPTION_ID)."
                 ),
             ),
-            IdError::Malformed { .. } => e(
-                StatusCode::BAD_REQUEST,
-                "InvalidResourceId",
-                err.to_string(),
-            ),
+            IdError::Malformed { .. } => e(StatusCode::BAD_REQUEST, "InvalidResourceId", err.to_string()),
         }
     }
 
@@ -128,17 +106,12 @@ impl ArmError {
         let hint = if served.is_empty() {
             String::new()
         } else {
-            format!(
-                " Types inkan serves in '{namespace}': {}.",
-                served.join(", ")
-            )
+            format!(" Types inkan serves in '{namespace}': {}.", served.join(", "))
         };
         e(
             StatusCode::BAD_REQUEST,
             "InvalidResourceType",
-            format!(
-                "The resource type '{short}' could not be found in the namespace '{namespace}'.{hint}"
-            ),
+            format!("The resource type '{short}' could not be found in the namespace '{namespace}'.{hint}"),
         )
     }
 
@@ -154,19 +127,11 @@ impl ArmError {
     }
 
     pub fn invalid_resource_name(name: &str, rule: &str) -> Self {
-        e(
-            StatusCode::BAD_REQUEST,
-            "InvalidResourceName",
-            format!("Resource name '{name}' is invalid. {rule}"),
-        )
+        e(StatusCode::BAD_REQUEST, "InvalidResourceName", format!("Resource name '{name}' is invalid. {rule}"))
     }
 
     pub fn location_required() -> Self {
-        e(
-            StatusCode::BAD_REQUEST,
-            "LocationRequired",
-            "The location property is required for this definition.",
-        )
+        e(StatusCode::BAD_REQUEST, "LocationRequired", "The location property is required for this definition.")
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -183,25 +148,15 @@ impl ArmError {
 
     // --- not found (404) ---
     pub fn subscription_not_found(id: &str) -> Self {
-        e(
-            StatusCode::NOT_FOUND,
-            "SubscriptionNotFound",
-            format!("The subscription '{id}' could not be found."),
-        )
+        e(StatusCode::NOT_FOUND, "SubscriptionNotFound", format!("The subscription '{id}' could not be found."))
     }
 
     pub fn resource_group_not_found(name: &str) -> Self {
-        e(
-            StatusCode::NOT_FOUND,
-            "ResourceGroupNotFound",
-            format!("Resource group '{name}' could not be found."),
-        )
+        e(StatusCode::NOT_FOUND, "ResourceGroupNotFound", format!("Resource group '{name}' could not be found."))
     }
 
     pub fn resource_not_found(type_name: &str, name: &str, group: Option<&str>) -> Self {
-        let under = group
-            .map(|g| format!(" under resource group '{g}'"))
-            .unwrap_or_default();
+        let under = group.map(|g| format!(" under resource group '{g}'")).unwrap_or_default();
         e(
             StatusCode::NOT_FOUND,
             "ResourceNotFound",
@@ -215,9 +170,7 @@ impl ArmError {
         e(
             StatusCode::NOT_FOUND,
             "ParentResourceNotFound",
-            format!(
-                "Can not perform requested operation on nested resource. Parent resource '{parent}' not found."
-            ),
+            format!("Can not perform requested operation on nested resource. Parent resource '{parent}' not found."),
         )
     }
 
@@ -234,9 +187,7 @@ impl ArmError {
         e(
             StatusCode::CONFLICT,
             "Conflict",
-            format!(
-                "Another operation changed '{id}' while this one was in progress. Read it again and retry."
-            ),
+            format!("Another operation changed '{id}' while this one was in progress. Read it again and retry."),
         )
     }
 

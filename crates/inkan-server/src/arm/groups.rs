@@ -24,23 +24,13 @@ pub(super) async fn list(
 ) -> Result<Response, ArmError> {
     req.api_version_for(TYPE)?;
     require_subscription(state, sub).await?;
-    authorize(
-        caller,
-        "Microsoft.Resources/subscriptions/resourceGroups/read",
-        sub.as_str(),
-    )?;
+    authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/read", sub.as_str())?;
     let query = ResourceQuery {
         subscription_id: sub.subscription().map(str::to_owned),
         type_key: Some(TYPE_KEY.into()),
         ..Default::default()
     };
-    let groups = state
-        .store
-        .list_resources(&query)
-        .await?
-        .into_iter()
-        .map(|r| r.body)
-        .collect();
+    let groups = state.store.list_resources(&query).await?.into_iter().map(|r| r.body).collect();
     Ok(list_response(groups))
 }
 
@@ -57,11 +47,7 @@ pub(super) async fn handle(
     let existing = state.store.resource(id.key()).await?;
     match req.method {
         Method::GET | Method::HEAD => {
-            authorize(
-                caller,
-                "Microsoft.Resources/subscriptions/resourceGroups/read",
-                id.as_str(),
-            )?;
+            authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/read", id.as_str())?;
             match (existing, req.method == Method::HEAD) {
                 (Some(_), true) => Ok(StatusCode::NO_CONTENT.into_response()),
                 (None, true) => Ok(StatusCode::NOT_FOUND.into_response()),
@@ -70,14 +56,8 @@ pub(super) async fn handle(
             }
         }
         Method::PUT => {
-            authorize(
-                caller,
-                "Microsoft.Resources/subscriptions/resourceGroups/write",
-                id.as_str(),
-            )?;
-            NameRule::ResourceGroup
-                .check(name)
-                .map_err(|rule| ArmError::invalid_resource_name(name, &rule))?;
+            authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/write", id.as_str())?;
+            NameRule::ResourceGroup.check(name).map_err(|rule| ArmError::invalid_resource_name(name, &rule))?;
             let body = req.json_object()?;
             let location = body
                 .get("location")
@@ -99,9 +79,7 @@ pub(super) async fn handle(
             }
             let tags = body.get("tags").cloned().unwrap_or_else(|| json!({}));
             validate_tags(&tags)?;
-            let stored_id = existing
-                .as_ref()
-                .map_or_else(|| id.as_str().to_owned(), |r| r.id.clone());
+            let stored_id = existing.as_ref().map_or_else(|| id.as_str().to_owned(), |r| r.id.clone());
             let group_name = stored_id.rsplit('/').next().unwrap_or(name).to_owned();
             let rendered = json!({
                 "id": stored_id,
@@ -112,19 +90,11 @@ pub(super) async fn handle(
                 "properties": {"provisioningState": "Succeeded"},
             });
             write(state, id, &existing, rendered.clone()).await?;
-            let status = if existing.is_some() {
-                StatusCode::OK
-            } else {
-                StatusCode::CREATED
-            };
+            let status = if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED };
             Ok(json_response(status, &rendered))
         }
         Method::PATCH => {
-            authorize(
-                caller,
-                "Microsoft.Resources/subscriptions/resourceGroups/write",
-                id.as_str(),
-            )?;
+            authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/write", id.as_str())?;
             let Some(current) = existing.clone() else {
                 return Err(ArmError::resource_group_not_found(name));
             };
@@ -138,57 +108,36 @@ pub(super) async fn handle(
             Ok(json_response(StatusCode::OK, &rendered))
         }
         Method::DELETE => {
-            authorize(
-                caller,
-                "Microsoft.Resources/subscriptions/resourceGroups/delete",
-                id.as_str(),
-            )?;
+            authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/delete", id.as_str())?;
             let Some(current) = existing else {
                 return Err(ArmError::resource_group_not_found(name));
             };
             delete(state, id, &current).await?;
             Ok(StatusCode::OK.into_response())
         }
-        _ => Err(ArmError::method_not_allowed(
-            req.method.as_str(),
-            "resource groups",
-        )),
+        _ => Err(ArmError::method_not_allowed(req.method.as_str(), "resource groups")),
     }
 }
 
 /// Fails with `SubscriptionNotFound` unless `sub` exists.
-pub(super) async fn require_subscription(
-    state: &SharedState,
-    sub: &ResourceId,
-) -> Result<(), ArmError> {
+pub(super) async fn require_subscription(state: &SharedState, sub: &ResourceId) -> Result<(), ArmError> {
     let id = sub.subscription().unwrap_or_default();
-    if subscriptions::exists(state, id).await? {
-        Ok(())
-    } else {
-        Err(ArmError::subscription_not_found(id))
-    }
+    if subscriptions::exists(state, id).await? { Ok(()) } else { Err(ArmError::subscription_not_found(id)) }
 }
 
 /// ARM's tag limits: at most 50 tags, names up to 512 characters, values up to 256.
 pub(super) fn validate_tags(tags: &Value) -> Result<(), ArmError> {
     let Some(map) = tags.as_object() else {
-        return Err(ArmError::invalid_request_content(
-            "'tags' must be an object of string values",
-        ));
+        return Err(ArmError::invalid_request_content("'tags' must be an object of string values"));
     };
     if map.len() > 50 {
-        return Err(ArmError::bad_request(
-            "InvalidTag",
-            "A resource can have at most 50 tags.",
-        ));
+        return Err(ArmError::bad_request("InvalidTag", "A resource can have at most 50 tags."));
     }
     for (k, v) in map {
         if k.is_empty() || k.len() > 512 || k.contains(['<', '>', '%', '&', '\\', '?', '/']) {
             return Err(ArmError::bad_request(
                 "InvalidTagNameCharacters",
-                format!(
-                    "The tag name '{k}' is invalid: 1-512 characters, none of <, >, %, &, \\, ?, /."
-                ),
+                format!("The tag name '{k}' is invalid: 1-512 characters, none of <, >, %, &, \\, ?, /."),
             ));
         }
         if !v.is_string() || v.as_str().is_some_and(|s| s.len() > 256) {
@@ -209,11 +158,7 @@ async fn write(
 ) -> Result<(), ArmError> {
     let now = state.clock.now();
     let (expect, generation, created_at) = match existing {
-        Some(r) => (
-            Expect::Generation(r.generation),
-            r.generation + 1,
-            r.created_at,
-        ),
+        Some(r) => (Expect::Generation(r.generation), r.generation + 1, r.created_at),
         None => (Expect::Absent, 1, now),
     };
     let record = ResourceRecord {
@@ -228,19 +173,11 @@ async fn write(
         created_at,
         updated_at: now,
     };
-    let change = ResourceChange {
-        upserts: vec![(record, expect)],
-        at: Some(now),
-        ..Default::default()
-    };
+    let change = ResourceChange { upserts: vec![(record, expect)], at: Some(now), ..Default::default() };
     super::resources::commit(state, id, change).await
 }
 
-async fn delete(
-    state: &SharedState,
-    id: &ResourceId,
-    group: &ResourceRecord,
-) -> Result<(), ArmError> {
+async fn delete(state: &SharedState, id: &ResourceId, group: &ResourceRecord) -> Result<(), ArmError> {
     let now = state.clock.now();
     let members = state
         .store
@@ -250,23 +187,12 @@ async fn delete(
             ..Default::default()
         })
         .await?;
-    let mut change = ResourceChange {
-        at: Some(now),
-        ..Default::default()
-    };
+    let mut change = ResourceChange { at: Some(now), ..Default::default() };
     for member in &members {
-        change
-            .retired_principals
-            .extend(principals_owned_by(member));
-        let expect = if member.key() == group.key() {
-            Expect::Generation(group.generation)
-        } else {
-            Expect::Any
-        };
+        change.retired_principals.extend(principals_owned_by(member));
+        let expect = if member.key() == group.key() { Expect::Generation(group.generation) } else { Expect::Any };
         change.deletes.push((member.key(), expect));
     }
-    change
-        .deleted_role_assignment_scopes
-        .push(id.key().to_owned());
+    change.deleted_role_assignment_scopes.push(id.key().to_owned());
     super::resources::commit(state, id, change).await
 }

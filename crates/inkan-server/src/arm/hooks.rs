@@ -19,9 +19,7 @@ pub(super) struct HookInput<'a> {
 
 impl HookInput<'_> {
     fn existing_property(&self, name: &str) -> Option<&Value> {
-        self.existing
-            .map(|r| &r.body["properties"][name])
-            .filter(|v| !v.is_null())
+        self.existing.map(|r| &r.body["properties"][name]).filter(|v| !v.is_null())
     }
 }
 
@@ -33,22 +31,14 @@ pub(super) async fn prepare(
     props: &mut Map<String, Value>,
     change: &mut ResourceChange,
 ) -> Result<(), ArmError> {
-    let type_name = input
-        .id
-        .resource_type()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let type_name = input.id.resource_type().unwrap_or_default().to_ascii_lowercase();
     match type_name.as_str() {
-        "microsoft.managedidentity/userassignedidentities" => {
-            user_assigned_identity(input, props, change)
-        }
+        "microsoft.managedidentity/userassignedidentities" => user_assigned_identity(input, props, change),
         "microsoft.managedidentity/userassignedidentities/federatedidentitycredentials" => {
             federated_credential(input, props).await
         }
         "microsoft.compute/virtualmachines" => {
-            keep_or(input, props, "vmId", || {
-                json!(uuid::Uuid::new_v4().to_string())
-            });
+            keep_or(input, props, "vmId", || json!(uuid::Uuid::new_v4().to_string()));
             Ok(())
         }
         "microsoft.web/sites" | "microsoft.web/sites/slots" => {
@@ -64,12 +54,7 @@ pub(super) async fn prepare(
     Ok(())
 }
 
-fn keep_or(
-    input: &HookInput<'_>,
-    props: &mut Map<String, Value>,
-    name: &str,
-    make: impl FnOnce() -> Value,
-) {
+fn keep_or(input: &HookInput<'_>, props: &mut Map<String, Value>, name: &str, make: impl FnOnce() -> Value) {
     let value = input.existing_property(name).cloned().unwrap_or_else(make);
     props.insert(name.into(), value);
 }
@@ -79,19 +64,12 @@ fn user_assigned_identity(
     props: &mut Map<String, Value>,
     change: &mut ResourceChange,
 ) -> Result<(), ArmError> {
-    let existing = (
-        input.existing_property("principalId"),
-        input.existing_property("clientId"),
-    );
+    let existing = (input.existing_property("principalId"), input.existing_property("clientId"));
     let (principal_id, client_id) = match existing {
         (Some(p), Some(c)) => (p.clone(), c.clone()),
         _ => {
-            let principal =
-                new_identity_principal(input.state, input.id, PrincipalKind::UserAssigned);
-            let ids = (
-                json!(principal.object_id.to_string()),
-                json!(principal.client_id.to_string()),
-            );
+            let principal = new_identity_principal(input.state, input.id, PrincipalKind::UserAssigned);
+            let ids = (json!(principal.object_id.to_string()), json!(principal.client_id.to_string()));
             change.new_principals.push(principal);
             ids
         }
@@ -102,10 +80,7 @@ fn user_assigned_identity(
     Ok(())
 }
 
-async fn federated_credential(
-    input: &HookInput<'_>,
-    props: &mut Map<String, Value>,
-) -> Result<(), ArmError> {
+async fn federated_credential(input: &HookInput<'_>, props: &mut Map<String, Value>) -> Result<(), ArmError> {
     let bad = |m: String| ArmError::bad_request("BadRequest", m);
     let text = |name: &str| props.get(name).and_then(Value::as_str).map(str::to_owned);
     let issuer = text("issuer").ok_or_else(|| bad("Federated identity credentials need 'properties.issuer', the https URL of the token issuer (for AKS, the cluster's oidcIssuerProfile.issuerURL).".into()))?;
@@ -116,40 +91,29 @@ async fn federated_credential(
         )));
     }
     if subject.is_empty() || subject.len() > 600 || subject.contains('*') {
-        return Err(bad(
-            "The subject must be 1-600 characters and cannot contain wildcards.".into(),
-        ));
+        return Err(bad("The subject must be 1-600 characters and cannot contain wildcards.".into()));
     }
-    let audiences = props
-        .get("audiences")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let audiences = props.get("audiences").and_then(Value::as_array).cloned().unwrap_or_default();
     if audiences.len() != 1 || !audiences[0].is_string() {
-        return Err(bad("Federated identity credentials must have exactly one audience. Use [\"api://AzureADTokenExchange\"].".into()));
+        return Err(bad(
+            "Federated identity credentials must have exactly one audience. Use [\"api://AzureADTokenExchange\"]."
+                .into(),
+        ));
     }
     let parent = input.id.parent().unwrap_or_else(ResourceId::root);
     let siblings = input
         .state
         .store
-        .list_resources(&ResourceQuery {
-            parent_key: Some(parent.key().to_owned()),
-            ..Default::default()
-        })
+        .list_resources(&ResourceQuery { parent_key: Some(parent.key().to_owned()), ..Default::default() })
         .await?;
-    let others: Vec<_> = siblings
-        .iter()
-        .filter(|s| s.key() != input.id.key())
-        .collect();
+    let others: Vec<_> = siblings.iter().filter(|s| s.key() != input.id.key()).collect();
     if input.existing.is_none() && others.len() >= 20 {
-        return Err(bad(
-            "A user-assigned identity can have at most 20 federated identity credentials.".into(),
-        ));
+        return Err(bad("A user-assigned identity can have at most 20 federated identity credentials.".into()));
     }
-    if let Some(clash) = others.iter().find(|s| {
-        s.body["properties"]["issuer"] == json!(issuer)
-            && s.body["properties"]["subject"] == json!(subject)
-    }) {
+    if let Some(clash) = others
+        .iter()
+        .find(|s| s.body["properties"]["issuer"] == json!(issuer) && s.body["properties"]["subject"] == json!(subject))
+    {
         return Err(bad(format!(
             "Issuer and subject combination already exists for this Managed Identity (in '{}').",
             clash.body["name"].as_str().unwrap_or_default()
@@ -161,53 +125,27 @@ async fn federated_credential(
 fn site(input: &HookInput<'_>, props: &mut Map<String, Value>) {
     let name = input.id.name().unwrap_or_default().to_ascii_lowercase();
     let host = match input.id.parent().filter(|p| p.resource_type().is_some()) {
-        Some(site) => format!(
-            "{}-{name}",
-            site.name().unwrap_or_default().to_ascii_lowercase()
-        ),
+        Some(site) => format!("{}-{name}", site.name().unwrap_or_default().to_ascii_lowercase()),
         None => name,
     };
-    props.insert(
-        "defaultHostName".into(),
-        json!(format!("{host}.azurewebsites.{}", input.state.urls.domain)),
-    );
+    props.insert("defaultHostName".into(), json!(format!("{host}.azurewebsites.{}", input.state.urls.domain)));
     props.entry("state").or_insert(json!("Running"));
     props.entry("enabled").or_insert(json!(true));
 }
 
-async fn managed_cluster(
-    input: &HookInput<'_>,
-    props: &mut Map<String, Value>,
-) -> Result<(), ArmError> {
+async fn managed_cluster(input: &HookInput<'_>, props: &mut Map<String, Value>) -> Result<(), ArmError> {
     let name = input.id.name().unwrap_or_default().to_ascii_lowercase();
-    let prefix = props
-        .get("dnsPrefix")
-        .and_then(Value::as_str)
-        .map_or_else(|| name.clone(), str::to_owned);
-    props.insert(
-        "fqdn".into(),
-        json!(format!("{prefix}.hcp.{}", input.state.urls.domain)),
-    );
-    let oidc_enabled = props
-        .get("oidcIssuerProfile")
-        .and_then(|p| p["enabled"].as_bool())
-        .unwrap_or(false);
+    let prefix = props.get("dnsPrefix").and_then(Value::as_str).map_or_else(|| name.clone(), str::to_owned);
+    props.insert("fqdn".into(), json!(format!("{prefix}.hcp.{}", input.state.urls.domain)));
+    let oidc_enabled = props.get("oidcIssuerProfile").and_then(|p| p["enabled"].as_bool()).unwrap_or(false);
     if oidc_enabled {
-        let cluster_key = input
-            .existing_property("oidcIssuerProfile")
-            .and_then(|p| p["issuerURL"].as_str())
-            .map(str::to_owned);
-        let issuer = cluster_key
-            .unwrap_or_else(|| format!("{}/oidc/{}/", input.state.urls.base, uuid::Uuid::new_v4()));
-        props.insert(
-            "oidcIssuerProfile".into(),
-            json!({"enabled": true, "issuerURL": issuer}),
-        );
+        let cluster_key =
+            input.existing_property("oidcIssuerProfile").and_then(|p| p["issuerURL"].as_str()).map(str::to_owned);
+        let issuer = cluster_key.unwrap_or_else(|| format!("{}/oidc/{}/", input.state.urls.base, uuid::Uuid::new_v4()));
+        props.insert("oidcIssuerProfile".into(), json!({"enabled": true, "issuerURL": issuer}));
     }
-    let kubelet = props
-        .get("identityProfile")
-        .and_then(|p| p["kubeletidentity"]["resourceId"].as_str())
-        .map(str::to_owned);
+    let kubelet =
+        props.get("identityProfile").and_then(|p| p["kubeletidentity"]["resourceId"].as_str()).map(str::to_owned);
     if let Some(resource_id) = kubelet {
         let id = ResourceId::parse(&resource_id).map_err(|e| ArmError::invalid_resource_id(&e))?;
         let found = input
@@ -236,65 +174,36 @@ async fn managed_cluster(
     Ok(())
 }
 
-const SECRET_PERMISSIONS: &[&str] = &[
-    "all", "get", "list", "set", "delete", "backup", "restore", "recover", "purge",
-];
+const SECRET_PERMISSIONS: &[&str] = &["all", "get", "list", "set", "delete", "backup", "restore", "recover", "purge"];
 
 fn vault(input: &HookInput<'_>, props: &mut Map<String, Value>) -> Result<(), ArmError> {
     let bad = |m: String| ArmError::bad_request("BadRequest", m);
-    let tenant = props
-        .get("tenantId")
-        .and_then(Value::as_str)
-        .ok_or_else(|| {
-            bad(format!(
-                "The parameter properties.tenantId is required. inkan's tenant is '{}'.",
-                input.state.tenant_id
-            ))
-        })?;
+    let tenant = props.get("tenantId").and_then(Value::as_str).ok_or_else(|| {
+        bad(format!("The parameter properties.tenantId is required. inkan's tenant is '{}'.", input.state.tenant_id))
+    })?;
     if parse_guid(tenant).is_err() {
         return Err(bad(format!("The tenantId '{tenant}' is not a GUID.")));
     }
-    let sku = props.get("sku").cloned().ok_or_else(|| bad("The parameter properties.sku is required, e.g. {\"family\": \"A\", \"name\": \"standard\"}.".into()))?;
-    let sku_name = sku["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let sku = props.get("sku").cloned().ok_or_else(|| {
+        bad("The parameter properties.sku is required, e.g. {\"family\": \"A\", \"name\": \"standard\"}.".into())
+    })?;
+    let sku_name = sku["name"].as_str().unwrap_or_default().to_ascii_lowercase();
     if sku_name != "standard" && sku_name != "premium" {
-        return Err(bad(format!(
-            "The sku name '{}' is invalid; use 'standard' or 'premium'.",
-            sku["name"]
-        )));
+        return Err(bad(format!("The sku name '{}' is invalid; use 'standard' or 'premium'.", sku["name"])));
     }
     let name = input.id.name().unwrap_or_default().to_ascii_lowercase();
-    props.insert(
-        "vaultUri".into(),
-        json!(format!(
-            "https://{name}.{}/",
-            input.state.urls.vault_suffix()
-        )),
-    );
+    props.insert("vaultUri".into(), json!(format!("https://{name}.{}/", input.state.urls.vault_suffix())));
     // Starting with api-version 2026-02-01 Azure RBAC is the default for new vaults.
     let rbac_default = input.api_version >= "2026-02-01";
-    props
-        .entry("enableRbacAuthorization")
-        .or_insert(json!(rbac_default));
+    props.entry("enableRbacAuthorization").or_insert(json!(rbac_default));
     props.entry("enableSoftDelete").or_insert(json!(true));
-    let retention = props
-        .entry("softDeleteRetentionInDays")
-        .or_insert(json!(90));
+    let retention = props.entry("softDeleteRetentionInDays").or_insert(json!(90));
     if !retention.as_i64().is_some_and(|d| (7..=90).contains(&d)) {
-        return Err(bad(format!(
-            "softDeleteRetentionInDays must be between 7 and 90 (was {retention})."
-        )));
+        return Err(bad(format!("softDeleteRetentionInDays must be between 7 and 90 (was {retention}).")));
     }
-    let was_protected = input
-        .existing_property("enablePurgeProtection")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let was_protected = input.existing_property("enablePurgeProtection").and_then(Value::as_bool).unwrap_or(false);
     if was_protected && props.get("enablePurgeProtection").and_then(Value::as_bool) == Some(false) {
-        return Err(bad(
-            "Purge protection cannot be disabled once it is enabled on a vault.".into(),
-        ));
+        return Err(bad("Purge protection cannot be disabled once it is enabled on a vault.".into()));
     }
     let policies = props.entry("accessPolicies").or_insert(json!([]));
     let Some(policies) = policies.as_array() else {
@@ -302,21 +211,15 @@ fn vault(input: &HookInput<'_>, props: &mut Map<String, Value>) -> Result<(), Ar
     };
     for (i, policy) in policies.iter().enumerate() {
         for field in ["tenantId", "objectId"] {
-            if !policy[field]
-                .as_str()
-                .is_some_and(|s| parse_guid(s).is_ok())
-            {
+            if !policy[field].as_str().is_some_and(|s| parse_guid(s).is_ok()) {
                 return Err(bad(format!("accessPolicies[{i}].{field} must be a GUID.")));
             }
         }
-        let secrets = policy["permissions"]["secrets"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        if let Some(unknown) = secrets.iter().find(|p| {
-            !p.as_str()
-                .is_some_and(|s| SECRET_PERMISSIONS.contains(&s.to_ascii_lowercase().as_str()))
-        }) {
+        let secrets = policy["permissions"]["secrets"].as_array().cloned().unwrap_or_default();
+        if let Some(unknown) = secrets
+            .iter()
+            .find(|p| !p.as_str().is_some_and(|s| SECRET_PERMISSIONS.contains(&s.to_ascii_lowercase().as_str())))
+        {
             return Err(bad(format!(
                 "accessPolicies[{i}].permissions.secrets has the unknown permission {unknown}; valid values are {}.",
                 SECRET_PERMISSIONS.join(", ")
@@ -326,31 +229,17 @@ fn vault(input: &HookInput<'_>, props: &mut Map<String, Value>) -> Result<(), Ar
     Ok(())
 }
 
-fn registry(
-    input: &HookInput<'_>,
-    top: &Map<String, Value>,
-    props: &mut Map<String, Value>,
-) -> Result<(), ArmError> {
-    let sku = top
-        .get("sku")
-        .and_then(|s| s["name"].as_str())
-        .unwrap_or_default();
+fn registry(input: &HookInput<'_>, top: &Map<String, Value>, props: &mut Map<String, Value>) -> Result<(), ArmError> {
+    let sku = top.get("sku").and_then(|s| s["name"].as_str()).unwrap_or_default();
     if !["basic", "standard", "premium"].contains(&sku.to_ascii_lowercase().as_str()) {
         return Err(ArmError::bad_request(
             "InvalidSku",
-            format!(
-                "The registry sku '{sku}' is invalid; set sku.name to 'Basic', 'Standard' or 'Premium'."
-            ),
+            format!("The registry sku '{sku}' is invalid; set sku.name to 'Basic', 'Standard' or 'Premium'."),
         ));
     }
     let name = input.id.name().unwrap_or_default().to_ascii_lowercase();
-    props.insert(
-        "loginServer".into(),
-        json!(format!("{name}.{}", input.state.urls.registry_suffix())),
-    );
+    props.insert("loginServer".into(), json!(format!("{name}.{}", input.state.urls.registry_suffix())));
     props.entry("adminUserEnabled").or_insert(json!(false));
-    keep_or(input, props, "creationDate", || {
-        json!(inkan_core::clock::rfc3339(input.state.clock.now()))
-    });
+    keep_or(input, props, "creationDate", || json!(inkan_core::clock::rfc3339(input.state.clock.now())));
     Ok(())
 }

@@ -18,20 +18,12 @@ use serde_json::Value;
 pub(super) fn principals_owned_by(record: &ResourceRecord) -> Vec<ObjectId> {
     let mut owned = Vec::new();
     let identity = &record.body["identity"];
-    let has_system = identity["type"]
-        .as_str()
-        .is_some_and(|t| t.to_ascii_lowercase().contains("systemassigned"));
-    if has_system
-        && let Some(oid) = identity["principalId"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-    {
+    let has_system = identity["type"].as_str().is_some_and(|t| t.to_ascii_lowercase().contains("systemassigned"));
+    if has_system && let Some(oid) = identity["principalId"].as_str().and_then(|s| s.parse().ok()) {
         owned.push(oid);
     }
     if record.type_key == "microsoft.managedidentity/userassignedidentities"
-        && let Some(oid) = record.body["properties"]["principalId"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
+        && let Some(oid) = record.body["properties"]["principalId"].as_str().and_then(|s| s.parse().ok())
     {
         owned.push(oid);
     }
@@ -39,11 +31,7 @@ pub(super) fn principals_owned_by(record: &ResourceRecord) -> Vec<ObjectId> {
 }
 
 /// A new principal for a managed identity.
-pub(super) fn new_identity_principal(
-    state: &SharedState,
-    id: &ResourceId,
-    kind: PrincipalKind,
-) -> PrincipalRecord {
+pub(super) fn new_identity_principal(state: &SharedState, id: &ResourceId, kind: PrincipalKind) -> PrincipalRecord {
     PrincipalRecord {
         object_id: ObjectId::random(),
         client_id: ClientId::random(),
@@ -79,33 +67,20 @@ pub(super) async fn resolve(
         return Err(identity_error(IdentityError::Unsupported));
     }
     if ty.identity == IdentitySupport::SystemOrSingleUser
-        && (request.system_assigned && !request.user_assigned.is_empty()
-            || request.user_assigned.len() > 1)
+        && (request.system_assigned && !request.user_assigned.is_empty() || request.user_assigned.len() > 1)
     {
         return Err(identity_error(IdentityError::OnlyOne));
     }
-    let mut state_out = IdentityState {
-        tenant_id: state.tenant_id.to_string(),
-        ..Default::default()
-    };
+    let mut state_out = IdentityState { tenant_id: state.tenant_id.to_string(), ..Default::default() };
     let current_system = current
-        .filter(|c| {
-            c["type"]
-                .as_str()
-                .is_some_and(|t| t.to_ascii_lowercase().contains("systemassigned"))
-        })
+        .filter(|c| c["type"].as_str().is_some_and(|t| t.to_ascii_lowercase().contains("systemassigned")))
         .and_then(|c| c["principalId"].as_str())
         .and_then(|s| s.parse::<ObjectId>().ok());
     match (request.system_assigned, current_system) {
         (true, Some(oid)) => {
             let principal = state.store.principal(oid).await?;
-            let client_id = principal
-                .map(|p| p.client_id.to_string())
-                .unwrap_or_default();
-            state_out.system = Some(PrincipalRef {
-                principal_id: oid.to_string(),
-                client_id,
-            });
+            let client_id = principal.map(|p| p.client_id.to_string()).unwrap_or_default();
+            state_out.system = Some(PrincipalRef { principal_id: oid.to_string(), client_id });
         }
         (true, None) => {
             let principal = new_identity_principal(state, id, PrincipalKind::SystemAssigned);
@@ -121,10 +96,9 @@ pub(super) async fn resolve(
     for uai in &request.user_assigned {
         let found = state.store.resource(uai.key()).await?;
         let props = found.as_ref().map(|r| &r.body["properties"]);
-        let (Some(principal_id), Some(client_id)) = (
-            props.and_then(|p| p["principalId"].as_str()),
-            props.and_then(|p| p["clientId"].as_str()),
-        ) else {
+        let (Some(principal_id), Some(client_id)) =
+            (props.and_then(|p| p["principalId"].as_str()), props.and_then(|p| p["clientId"].as_str()))
+        else {
             return Err(ArmError::bad_request(
                 "FailedIdentityOperation",
                 format!(
@@ -134,17 +108,10 @@ pub(super) async fn resolve(
                 ),
             ));
         };
-        let stored_id = found
-            .as_ref()
-            .and_then(|r| ResourceId::parse(&r.id).ok())
-            .unwrap_or_else(|| uai.clone());
-        state_out.user.push((
-            stored_id,
-            PrincipalRef {
-                principal_id: principal_id.into(),
-                client_id: client_id.into(),
-            },
-        ));
+        let stored_id = found.as_ref().and_then(|r| ResourceId::parse(&r.id).ok()).unwrap_or_else(|| uai.clone());
+        state_out
+            .user
+            .push((stored_id, PrincipalRef { principal_id: principal_id.into(), client_id: client_id.into() }));
     }
     if request.is_none() {
         return Ok(Some(serde_json::json!({"type": "None"})));

@@ -17,11 +17,7 @@ pub(super) fn endpoints(state: &SharedState, query: Option<&str>) -> Response {
         .map(|(_, v)| v.into_owned())
         .unwrap_or_else(|| "2022-09-01".into());
     let cloud = cloud(state);
-    if version.as_str() >= "2022-09-01" {
-        Json(cloud).into_response()
-    } else {
-        Json(json!([cloud])).into_response()
-    }
+    if version.as_str() >= "2022-09-01" { Json(cloud).into_response() } else { Json(json!([cloud])).into_response() }
 }
 
 /// The cloud description.

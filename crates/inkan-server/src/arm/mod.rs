@@ -41,15 +41,9 @@ pub async fn dispatch(
     if path.eq_ignore_ascii_case("/metadata/endpoints") {
         return metadata::endpoints(&state, query.as_deref()).into_response();
     }
-    let first = path
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or_default().to_ascii_lowercase();
     if !matches!(first.as_str(), "subscriptions" | "providers" | "tenants") {
-        return ArmError::not_found("NotFound", format!("No inkan endpoint answers '{path}'."))
-            .into_response();
+        return ArmError::not_found("NotFound", format!("No inkan endpoint answers '{path}'.")).into_response();
     }
     let result = async {
         let caller = caller?;
@@ -60,12 +54,7 @@ pub async fn dispatch(
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn route(
-    state: &SharedState,
-    caller: &Caller,
-    req: &ArmRequest,
-    path: &str,
-) -> Result<Response, ArmError> {
+async fn route(state: &SharedState, caller: &Caller, req: &ArmRequest, path: &str) -> Result<Response, ArmError> {
     if path.trim_end_matches('/').eq_ignore_ascii_case("/tenants") {
         req.api_version_for("Microsoft.Resources/tenants")?;
         return subscriptions::list_tenants(state, caller, req).await;
@@ -74,43 +63,20 @@ async fn route(
     match parsed {
         ArmPath::Subscriptions => subscriptions::list(state, caller, req).await,
         ArmPath::ResourceGroups(sub) => groups::list(state, caller, req, &sub).await,
-        ArmPath::GenericResources(scope) => {
-            resources::list_generic(state, caller, req, &scope).await
+        ArmPath::GenericResources(scope) => resources::list_generic(state, caller, req, &scope).await,
+        ArmPath::Item(id) if id.is_root() => {
+            Err(ArmError::not_found("NotFound", "The root scope '/' is not a resource."))
         }
-        ArmPath::Item(id) if id.is_root() => Err(ArmError::not_found(
-            "NotFound",
-            "The root scope '/' is not a resource.",
-        )),
-        ArmPath::Item(id) if id.is_subscription() => {
-            subscriptions::get(state, caller, req, &id).await
-        }
-        ArmPath::Item(id) if id.is_resource_group() => {
-            groups::handle(state, caller, req, &id).await
-        }
-        ArmPath::Item(id) => match id
-            .resource_type()
-            .unwrap_or_default()
-            .to_ascii_lowercase()
-            .as_str()
-        {
-            "microsoft.authorization/roleassignments" => {
-                role_assignments::handle(state, caller, req, &id).await
-            }
-            "microsoft.authorization/roledefinitions" => {
-                role_definitions::get(state, caller, req, &id).await
-            }
+        ArmPath::Item(id) if id.is_subscription() => subscriptions::get(state, caller, req, &id).await,
+        ArmPath::Item(id) if id.is_resource_group() => groups::handle(state, caller, req, &id).await,
+        ArmPath::Item(id) => match id.resource_type().unwrap_or_default().to_ascii_lowercase().as_str() {
+            "microsoft.authorization/roleassignments" => role_assignments::handle(state, caller, req, &id).await,
+            "microsoft.authorization/roledefinitions" => role_definitions::get(state, caller, req, &id).await,
             _ => resources::handle(state, caller, req, &id).await,
         },
-        ArmPath::Collection {
-            parent,
-            member_type,
-        } => match member_type.to_ascii_lowercase().as_str() {
-            "microsoft.authorization/roleassignments" => {
-                role_assignments::list(state, caller, req, &parent).await
-            }
-            "microsoft.authorization/roledefinitions" => {
-                role_definitions::list(state, caller, req, &parent).await
-            }
+        ArmPath::Collection { parent, member_type } => match member_type.to_ascii_lowercase().as_str() {
+            "microsoft.authorization/roleassignments" => role_assignments::list(state, caller, req, &parent).await,
+            "microsoft.authorization/roledefinitions" => role_definitions::list(state, caller, req, &parent).await,
             _ => resources::list_collection(state, caller, req, &parent, &member_type).await,
         },
     }

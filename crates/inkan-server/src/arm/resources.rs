@@ -17,14 +17,7 @@ use inkan_store::{Conflict, Expect, ResourceChange, ResourceQuery, ResourceRecor
 use serde_json::{Map, Value, json};
 
 /// Top-level fields a request may carry besides `location`, `tags`, `identity` and `properties`.
-const EXTRA_FIELDS: &[&str] = &[
-    "sku",
-    "kind",
-    "zones",
-    "plan",
-    "extendedLocation",
-    "managedBy",
-];
+const EXTRA_FIELDS: &[&str] = &["sku", "kind", "zones", "plan", "extendedLocation", "managedBy"];
 
 pub(super) async fn handle(
     state: &SharedState,
@@ -45,11 +38,7 @@ pub(super) async fn handle(
         Method::PUT => {
             authorize(caller, &format!("{}/write", ty.name), id.as_str())?;
             let body = req.json_object()?;
-            let status = if existing.is_some() {
-                StatusCode::OK
-            } else {
-                StatusCode::CREATED
-            };
+            let status = if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED };
             let rendered = put(state, caller, req, id, ty, existing.as_ref(), body).await?;
             Ok(json_response(status, &rendered))
         }
@@ -84,10 +73,7 @@ pub(super) async fn list_collection(
     let ty = resource_type(member_type).ok_or_else(|| unknown_type(member_type))?;
     req.api_version_for(ty.name)?;
     if req.method != Method::GET {
-        return Err(ArmError::method_not_allowed(
-            req.method.as_str(),
-            &format!("the {} collection", ty.name),
-        ));
+        return Err(ArmError::method_not_allowed(req.method.as_str(), &format!("the {} collection", ty.name)));
     }
     authorize(caller, &format!("{}/read", ty.name), parent.as_str())?;
     let query = match ty.parent {
@@ -111,13 +97,7 @@ pub(super) async fn list_collection(
             }
         }
     };
-    let items = state
-        .store
-        .list_resources(&query)
-        .await?
-        .into_iter()
-        .map(|r| r.body)
-        .collect();
+    let items = state.store.list_resources(&query).await?.into_iter().map(|r| r.body).collect();
     Ok(list_response(items))
 }
 
@@ -131,11 +111,7 @@ pub(super) async fn list_generic(
 ) -> Result<Response, ArmError> {
     req.api_version_for("Microsoft.Resources/resources")?;
     require_scope(state, scope).await?;
-    authorize(
-        caller,
-        "Microsoft.Resources/subscriptions/resources/read",
-        scope.as_str(),
-    )?;
+    authorize(caller, "Microsoft.Resources/subscriptions/resources/read", scope.as_str())?;
     let query = ResourceQuery {
         subscription_id: scope.subscription().map(str::to_owned),
         group_key: scope.resource_group().map(str::to_ascii_lowercase),
@@ -154,9 +130,7 @@ pub(super) async fn list_generic(
         .filter(|r| type_filter.as_ref().is_none_or(|t| &r.type_key == t))
         .map(|r| {
             let mut generic = Map::new();
-            for field in [
-                "id", "name", "type", "location", "tags", "identity", "sku", "kind",
-            ] {
+            for field in ["id", "name", "type", "location", "tags", "identity", "sku", "kind"] {
                 if let Some(v) = r.body.get(field) {
                     generic.insert(field.into(), v.clone());
                 }
@@ -168,17 +142,11 @@ pub(super) async fn list_generic(
 }
 
 /// Writes `change`, mapping store conflicts to ARM's codes.
-pub(super) async fn commit(
-    state: &SharedState,
-    id: &ResourceId,
-    change: ResourceChange,
-) -> Result<(), ArmError> {
+pub(super) async fn commit(state: &SharedState, id: &ResourceId, change: ResourceChange) -> Result<(), ArmError> {
     match state.store.write_resources(change).await {
         Ok(()) => Ok(()),
         Err(StoreError::Conflict(Conflict::GlobalNameTaken { .. })) => Err(name_taken(state, id)),
-        Err(StoreError::Conflict(Conflict::Concurrent { .. })) => {
-            Err(ArmError::concurrent_write(id.as_str()))
-        }
+        Err(StoreError::Conflict(Conflict::Concurrent { .. })) => Err(ArmError::concurrent_write(id.as_str())),
         Err(other) => Err(other.into()),
     }
 }
@@ -194,20 +162,11 @@ async fn put(
 ) -> Result<Value, ArmError> {
     let parent = check_parents(state, id, ty).await?;
     let name = id.name().unwrap_or_default();
-    ty.names
-        .check(name)
-        .map_err(|rule| ArmError::invalid_resource_name(name, &rule))?;
+    ty.names.check(name).map_err(|rule| ArmError::invalid_resource_name(name, &rule))?;
     let now = state.clock.now();
-    let mut change = ResourceChange {
-        at: Some(now),
-        ..Default::default()
-    };
+    let mut change = ResourceChange { at: Some(now), ..Default::default() };
     let location = if ty.tracked {
-        let location = body
-            .get("location")
-            .and_then(Value::as_str)
-            .map(normalize_location)
-            .filter(|l| !l.is_empty());
+        let location = body.get("location").and_then(Value::as_str).map(normalize_location).filter(|l| !l.is_empty());
         Some(location.ok_or_else(ArmError::location_required)?)
     } else {
         None
@@ -218,35 +177,18 @@ async fn put(
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(p)) => p.clone(),
         Some(_) => {
-            return Err(ArmError::invalid_request_content(
-                "'properties' must be an object",
-            ));
+            return Err(ArmError::invalid_request_content("'properties' must be an object"));
         }
     };
-    let input = HookInput {
-        state,
-        id,
-        api_version: &req.api_version,
-        existing,
-    };
+    let input = HookInput { state, id, api_version: &req.api_version, existing };
     hooks::prepare(&input, &body, &mut props, &mut change).await?;
-    let identity = identities::resolve(
-        state,
-        id,
-        ty,
-        body.get("identity"),
-        existing.map(|e| &e.body),
-        &mut change,
-    )
-    .await?;
+    let identity =
+        identities::resolve(state, id, ty, body.get("identity"), existing.map(|e| &e.body), &mut change).await?;
 
     let stored_id = existing.map_or_else(|| canonical_id(id, parent.as_ref()), |r| r.id.clone());
     let mut rendered = Map::new();
     rendered.insert("id".into(), json!(stored_id));
-    rendered.insert(
-        "name".into(),
-        json!(stored_id.rsplit('/').next().unwrap_or(name)),
-    );
+    rendered.insert("name".into(), json!(stored_id.rsplit('/').next().unwrap_or(name)));
     rendered.insert("type".into(), json!(ty.name));
     if let Some(location) = location {
         rendered.insert("location".into(), json!(location));
@@ -262,11 +204,7 @@ async fn put(
     }
     rendered.insert("properties".into(), Value::Object(props));
     let created_at = existing.map_or(now, |e| e.created_at);
-    let created_by = existing.and_then(|e| {
-        e.body["systemData"]["createdBy"]
-            .as_str()
-            .map(str::to_owned)
-    });
+    let created_by = existing.and_then(|e| e.body["systemData"]["createdBy"].as_str().map(str::to_owned));
     rendered.insert(
         "systemData".into(),
         json!({
@@ -279,9 +217,8 @@ async fn put(
         }),
     );
     let rendered = Value::Object(rendered);
-    let (expect, generation) = existing.map_or((Expect::Absent, 1), |e| {
-        (Expect::Generation(e.generation), e.generation + 1)
-    });
+    let (expect, generation) =
+        existing.map_or((Expect::Absent, 1), |e| (Expect::Generation(e.generation), e.generation + 1));
     let record = ResourceRecord {
         id: stored_id,
         type_key: ty.name.to_ascii_lowercase(),
@@ -290,13 +227,9 @@ async fn put(
         parent_key: matches!(ty.parent, ParentKind::Resource(_))
             .then(|| id.parent().map(|p| p.key().to_owned()))
             .flatten(),
-        global_name: ty.globally_unique_name.then(|| {
-            format!(
-                "{}/{}",
-                ty.name.to_ascii_lowercase(),
-                name.to_ascii_lowercase()
-            )
-        }),
+        global_name: ty
+            .globally_unique_name
+            .then(|| format!("{}/{}", ty.name.to_ascii_lowercase(), name.to_ascii_lowercase())),
         body: rendered.clone(),
         generation,
         created_at,
@@ -307,46 +240,25 @@ async fn put(
     Ok(rendered)
 }
 
-async fn delete(
-    state: &SharedState,
-    id: &ResourceId,
-    current: &ResourceRecord,
-) -> Result<(), ArmError> {
+async fn delete(state: &SharedState, id: &ResourceId, current: &ResourceRecord) -> Result<(), ArmError> {
     let now = state.clock.now();
-    let mut change = ResourceChange {
-        at: Some(now),
-        ..Default::default()
-    };
-    change
-        .retired_principals
-        .extend(principals_owned_by(current));
-    change
-        .deletes
-        .push((current.key(), Expect::Generation(current.generation)));
+    let mut change = ResourceChange { at: Some(now), ..Default::default() };
+    change.retired_principals.extend(principals_owned_by(current));
+    change.deletes.push((current.key(), Expect::Generation(current.generation)));
     // Child resources (slots, federated credentials) go with their parent.
-    let children = state
-        .store
-        .list_resources(&ResourceQuery {
-            parent_key: Some(current.key()),
-            ..Default::default()
-        })
-        .await?;
+    let children =
+        state.store.list_resources(&ResourceQuery { parent_key: Some(current.key()), ..Default::default() }).await?;
     for child in &children {
         change.retired_principals.extend(principals_owned_by(child));
         change.deletes.push((child.key(), Expect::Any));
     }
-    change
-        .deleted_role_assignment_scopes
-        .push(id.key().to_owned());
+    change.deleted_role_assignment_scopes.push(id.key().to_owned());
     commit(state, id, change).await
 }
 
 /// JSON merge patch (RFC 7386) of `patch` onto `current`'s request-shaped fields; the identity
 /// block follows ARM's PATCH rules (`null` removes a user-assigned identity).
-fn merge_patch(
-    current: &Value,
-    patch: &Map<String, Value>,
-) -> Result<Map<String, Value>, ArmError> {
+fn merge_patch(current: &Value, patch: &Map<String, Value>) -> Result<Map<String, Value>, ArmError> {
     let mut merged = current.as_object().cloned().unwrap_or_default();
     for (key, value) in patch {
         match key.as_str() {
@@ -358,11 +270,8 @@ fn merge_patch(
                 };
                 let next = IdentityRequest::merge_patch(&current_request, value)
                     .map_err(|e| ArmError::bad_request("InvalidIdentity", e.to_string()))?;
-                let users: Map<String, Value> = next
-                    .user_assigned
-                    .iter()
-                    .map(|id| (id.as_str().to_owned(), json!({})))
-                    .collect();
+                let users: Map<String, Value> =
+                    next.user_assigned.iter().map(|id| (id.as_str().to_owned(), json!({}))).collect();
                 let mut block = json!({"type": next.type_name()});
                 if !users.is_empty() {
                     block["userAssignedIdentities"] = Value::Object(users);
@@ -384,10 +293,7 @@ fn merge_patch(
 
 fn strip_identity_outputs(identity: &Value) -> Value {
     let mut v = identity.clone();
-    if let Some(users) = v
-        .get_mut("userAssignedIdentities")
-        .and_then(Value::as_object_mut)
-    {
+    if let Some(users) = v.get_mut("userAssignedIdentities").and_then(Value::as_object_mut) {
         for entry in users.values_mut() {
             *entry = json!({});
         }
@@ -430,9 +336,7 @@ fn check_shape(id: &ResourceId, ty: &ResourceType) -> Result<(), ArmError> {
     let ok = match ty.parent {
         ParentKind::ResourceGroup => id.parent().is_some_and(|p| p.is_resource_group()),
         ParentKind::Resource(parent) => {
-            id.parent()
-                .and_then(|p| p.resource_type())
-                .is_some_and(|t| t.eq_ignore_ascii_case(parent))
+            id.parent().and_then(|p| p.resource_type()).is_some_and(|t| t.eq_ignore_ascii_case(parent))
                 && id.resource_group().is_some()
         }
         ParentKind::AnyScope => true,
@@ -441,18 +345,13 @@ fn check_shape(id: &ResourceId, ty: &ResourceType) -> Result<(), ArmError> {
         return Ok(());
     }
     let expected = match ty.parent {
-        ParentKind::ResourceGroup => {
-            "/subscriptions/{subscriptionId}/resourceGroups/{group}/providers/...".to_owned()
-        }
+        ParentKind::ResourceGroup => "/subscriptions/{subscriptionId}/resourceGroups/{group}/providers/...".to_owned(),
         ParentKind::Resource(parent) => format!("a child of a {parent} resource"),
         ParentKind::AnyScope => "any scope".to_owned(),
     };
     Err(ArmError::bad_request(
         "InvalidResourceId",
-        format!(
-            "The resource id '{id}' is invalid: resources of type {} live at {expected}.",
-            ty.name
-        ),
+        format!("The resource id '{id}' is invalid: resources of type {} live at {expected}.", ty.name),
     ))
 }
 
@@ -466,9 +365,7 @@ async fn check_parents(
     if let ParentKind::Resource(_) = ty.parent {
         let parent = id.parent().unwrap_or_else(ResourceId::root);
         let found = state.store.resource(parent.key()).await?;
-        return found
-            .map(Some)
-            .ok_or_else(|| ArmError::parent_not_found(parent.as_str()));
+        return found.map(Some).ok_or_else(|| ArmError::parent_not_found(parent.as_str()));
     }
     Ok(None)
 }
@@ -495,21 +392,11 @@ pub(super) async fn require_scope(state: &SharedState, scope: &ResourceId) -> Re
 /// The id as stored: the canonical type spelling and the parent's stored case.
 fn canonical_id(id: &ResourceId, parent: Option<&ResourceRecord>) -> String {
     let last = id.as_str().rsplit('/').next().unwrap_or_default();
-    let ty = id
-        .resource_type()
-        .and_then(|t| resource_type(&t))
-        .map(|t| t.name);
+    let ty = id.resource_type().and_then(|t| resource_type(&t)).map(|t| t.name);
     match (parent, ty) {
-        (Some(p), Some(t)) => format!(
-            "{}/{}/{last}",
-            p.id,
-            t.rsplit('/').next().unwrap_or_default()
-        ),
+        (Some(p), Some(t)) => format!("{}/{}/{last}", p.id, t.rsplit('/').next().unwrap_or_default()),
         (None, Some(t)) => {
-            let group_scope = id
-                .parent()
-                .map(|p| p.as_str().to_owned())
-                .unwrap_or_default();
+            let group_scope = id.parent().map(|p| p.as_str().to_owned()).unwrap_or_default();
             format!("{group_scope}/providers/{t}/{last}")
         }
         _ => id.as_str().to_owned(),
@@ -522,12 +409,7 @@ fn not_found(id: &ResourceId, ty: &ResourceType) -> ArmError {
 
 fn name_taken(_state: &SharedState, id: &ResourceId) -> ArmError {
     let name = id.name().unwrap_or_default();
-    match id
-        .resource_type()
-        .unwrap_or_default()
-        .to_ascii_lowercase()
-        .as_str()
-    {
+    match id.resource_type().unwrap_or_default().to_ascii_lowercase().as_str() {
         "microsoft.keyvault/vaults" => ArmError::conflict(
             "VaultAlreadyExists",
             format!(
@@ -541,9 +423,6 @@ fn name_taken(_state: &SharedState, id: &ResourceId) -> ArmError {
                 "The registry DNS name {name} is already in use. Registry names are globally unique; choose another name."
             ),
         ),
-        _ => ArmError::conflict(
-            "Conflict",
-            format!("Website with given name {name} already exists."),
-        ),
+        _ => ArmError::conflict("Conflict", format!("Website with given name {name} already exists.")),
     }
 }

@@ -13,13 +13,7 @@ use inkan_store::{Conflict, RoleAssignmentRecord, StoreError};
 use serde_json::{Value, json};
 
 const TYPE: &str = "Microsoft.Authorization/roleAssignments";
-const PRINCIPAL_TYPES: &[&str] = &[
-    "User",
-    "Group",
-    "ServicePrincipal",
-    "ForeignGroup",
-    "Device",
-];
+const PRINCIPAL_TYPES: &[&str] = &["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"];
 
 pub(super) async fn handle(
     state: &SharedState,
@@ -33,46 +27,29 @@ pub(super) async fn handle(
     if parse_guid(name).is_err() {
         return Err(ArmError::bad_request(
             "InvalidRoleAssignmentId",
-            format!(
-                "The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID."
-            ),
+            format!("The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID."),
         ));
     }
     super::resources::require_scope(state, &scope).await?;
     let existing = state.store.role_assignment(id.key()).await?;
     match req.method {
         Method::GET => {
-            authorize(
-                caller,
-                "Microsoft.Authorization/roleAssignments/read",
-                scope.as_str(),
-            )?;
+            authorize(caller, "Microsoft.Authorization/roleAssignments/read", scope.as_str())?;
             let found = existing.ok_or_else(|| not_found(name))?;
             Ok(json_response(StatusCode::OK, &found.body))
         }
         Method::PUT => {
-            authorize(
-                caller,
-                "Microsoft.Authorization/roleAssignments/write",
-                scope.as_str(),
-            )?;
+            authorize(caller, "Microsoft.Authorization/roleAssignments/write", scope.as_str())?;
             create(state, req, id, &scope, existing).await
         }
         Method::DELETE => {
-            authorize(
-                caller,
-                "Microsoft.Authorization/roleAssignments/delete",
-                scope.as_str(),
-            )?;
+            authorize(caller, "Microsoft.Authorization/roleAssignments/delete", scope.as_str())?;
             match state.store.delete_role_assignment(id.key()).await? {
                 Some(deleted) => Ok(json_response(StatusCode::OK, &deleted.body)),
                 None => Ok(StatusCode::NO_CONTENT.into_response()),
             }
         }
-        _ => Err(ArmError::method_not_allowed(
-            req.method.as_str(),
-            "role assignments",
-        )),
+        _ => Err(ArmError::method_not_allowed(req.method.as_str(), "role assignments")),
     }
 }
 
@@ -84,18 +61,12 @@ async fn create(
     existing: Option<RoleAssignmentRecord>,
 ) -> Result<Response, ArmError> {
     let body = req.json_object()?;
-    let props = body
-        .get("properties")
-        .and_then(Value::as_object)
-        .ok_or_else(|| {
-            ArmError::invalid_request_content(
-                "a role assignment needs 'properties' with 'roleDefinitionId' and 'principalId'",
-            )
-        })?;
-    let role_definition_id = props
-        .get("roleDefinitionId")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let props = body.get("properties").and_then(Value::as_object).ok_or_else(|| {
+        ArmError::invalid_request_content(
+            "a role assignment needs 'properties' with 'roleDefinitionId' and 'principalId'",
+        )
+    })?;
+    let role_definition_id = props.get("roleDefinitionId").and_then(Value::as_str).unwrap_or_default();
     let guid = role_definition_guid(role_definition_id).ok_or_else(|| {
         ArmError::bad_request(
             "InvalidRoleDefinitionId",
@@ -111,18 +82,14 @@ async fn create(
             format!("The specified role definition with ID '{guid}' does not exist."),
         )
     })?;
-    let principal_text = props
-        .get("principalId")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let principal_text = props.get("principalId").and_then(Value::as_str).unwrap_or_default();
     let principal_id: ObjectId = principal_text.parse().map_err(|_| {
-        ArmError::bad_request("InvalidPrincipalId", format!("A valid principal ID must be provided for role assignment (got '{principal_text}')."))
+        ArmError::bad_request(
+            "InvalidPrincipalId",
+            format!("A valid principal ID must be provided for role assignment (got '{principal_text}')."),
+        )
     })?;
-    let principal = state
-        .store
-        .principal(principal_id)
-        .await?
-        .filter(|p| p.deleted_at.is_none());
+    let principal = state.store.principal(principal_id).await?.filter(|p| p.deleted_at.is_none());
     if principal.is_none() {
         return Err(ArmError::bad_request(
             "PrincipalNotFound",
@@ -134,22 +101,15 @@ async fn create(
             ),
         ));
     }
-    let principal_type = props
-        .get("principalType")
-        .and_then(Value::as_str)
-        .unwrap_or("ServicePrincipal");
+    let principal_type = props.get("principalType").and_then(Value::as_str).unwrap_or("ServicePrincipal");
     if !PRINCIPAL_TYPES.contains(&principal_type) {
         return Err(ArmError::bad_request(
             "InvalidPrincipalType",
-            format!(
-                "principalType '{principal_type}' is invalid; use one of {}.",
-                PRINCIPAL_TYPES.join(", ")
-            ),
+            format!("principalType '{principal_type}' is invalid; use one of {}.", PRINCIPAL_TYPES.join(", ")),
         ));
     }
     if let Some(current) = existing {
-        let same = current.role_definition_guid.eq_ignore_ascii_case(guid)
-            && current.principal_id == principal_id;
+        let same = current.role_definition_guid.eq_ignore_ascii_case(guid) && current.principal_id == principal_id;
         if same {
             return Ok(json_response(StatusCode::CREATED, &current.body));
         }
@@ -161,20 +121,10 @@ async fn create(
     let now = state.clock.now();
     let stamp = inkan_core::clock::rfc3339(now);
     let definition_id = match scope.subscription() {
-        Some(sub) => format!(
-            "/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{}",
-            role.id
-        ),
-        None => format!(
-            "/providers/Microsoft.Authorization/roleDefinitions/{}",
-            role.id
-        ),
+        Some(sub) => format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{}", role.id),
+        None => format!("/providers/Microsoft.Authorization/roleDefinitions/{}", role.id),
     };
-    let scope_text = if scope.is_root() {
-        "/".to_owned()
-    } else {
-        scope.as_str().to_owned()
-    };
+    let scope_text = if scope.is_root() { "/".to_owned() } else { scope.as_str().to_owned() };
     let rendered = json!({
         "properties": {
             "roleDefinitionId": definition_id,
@@ -204,15 +154,13 @@ async fn create(
     };
     match state.store.put_role_assignment(record).await {
         Ok(()) => Ok(json_response(StatusCode::CREATED, &rendered)),
-        Err(StoreError::Conflict(Conflict::RoleAssignmentExists { existing_id })) => {
-            Err(ArmError::conflict(
-                "RoleAssignmentExists",
-                format!(
-                    "The role assignment already exists. The ID of the existing role assignment is {}.",
-                    existing_id.rsplit('/').next().unwrap_or(&existing_id)
-                ),
-            ))
-        }
+        Err(StoreError::Conflict(Conflict::RoleAssignmentExists { existing_id })) => Err(ArmError::conflict(
+            "RoleAssignmentExists",
+            format!(
+                "The role assignment already exists. The ID of the existing role assignment is {}.",
+                existing_id.rsplit('/').next().unwrap_or(&existing_id)
+            ),
+        )),
         Err(other) => Err(other.into()),
     }
 }
@@ -225,21 +173,13 @@ pub(super) async fn list(
 ) -> Result<Response, ArmError> {
     req.api_version_for(TYPE)?;
     super::resources::require_scope(state, scope).await?;
-    authorize(
-        caller,
-        "Microsoft.Authorization/roleAssignments/read",
-        scope.as_str(),
-    )?;
+    authorize(caller, "Microsoft.Authorization/roleAssignments/read", scope.as_str())?;
     let filter = req.param("$filter").unwrap_or_default().to_owned();
     let at_scope_only = filter.contains("atScope()");
-    let principal = filter.split("principalId eq ").nth(1).map(|rest| {
-        rest.trim()
-            .trim_start_matches('\'')
-            .split('\'')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase()
-    });
+    let principal = filter
+        .split("principalId eq ")
+        .nth(1)
+        .map(|rest| rest.trim().trim_start_matches('\'').split('\'').next().unwrap_or_default().to_ascii_lowercase());
     let scope_key = scope.key();
     let items = state
         .store
@@ -247,31 +187,17 @@ pub(super) async fn list(
         .await?
         .into_iter()
         .filter(|a| {
-            let at_or_above = a.scope_key == "/"
-                || scope_key == a.scope_key
-                || scope_key.starts_with(&format!("{}/", a.scope_key));
-            let below = a
-                .scope_key
-                .starts_with(&format!("{}/", scope_key.trim_end_matches('/')));
-            if at_scope_only {
-                at_or_above
-            } else {
-                at_or_above || below
-            }
+            let at_or_above =
+                a.scope_key == "/" || scope_key == a.scope_key || scope_key.starts_with(&format!("{}/", a.scope_key));
+            let below = a.scope_key.starts_with(&format!("{}/", scope_key.trim_end_matches('/')));
+            if at_scope_only { at_or_above } else { at_or_above || below }
         })
-        .filter(|a| {
-            principal
-                .as_ref()
-                .is_none_or(|p| a.principal_id.to_string() == *p)
-        })
+        .filter(|a| principal.as_ref().is_none_or(|p| a.principal_id.to_string() == *p))
         .map(|a| a.body)
         .collect();
     Ok(list_response(items))
 }
 
 fn not_found(name: &str) -> ArmError {
-    ArmError::not_found(
-        "RoleAssignmentNotFound",
-        format!("The role assignment '{name}' is not found."),
-    )
+    ArmError::not_found("RoleAssignmentNotFound", format!("The role assignment '{name}' is not found."))
 }

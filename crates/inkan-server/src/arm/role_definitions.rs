@@ -26,11 +26,7 @@ pub(super) async fn get(
     }
     let scope = id.extension_scope();
     super::resources::require_scope(state, &scope).await?;
-    authorize(
-        caller,
-        "Microsoft.Authorization/roleDefinitions/read",
-        scope.as_str(),
-    )?;
+    authorize(caller, "Microsoft.Authorization/roleDefinitions/read", scope.as_str())?;
     let guid = id.name().unwrap_or_default();
     let role = builtin_by_id(guid).ok_or_else(|| {
         ArmError::not_found(
@@ -38,10 +34,7 @@ pub(super) async fn get(
             format!("The specified role definition with ID '{guid}' does not exist. `inkan role list-definitions` lists the roles inkan knows."),
         )
     })?;
-    Ok(json_response(
-        StatusCode::OK,
-        &render_builtin(role, &scope_prefix(&scope)),
-    ))
+    Ok(json_response(StatusCode::OK, &render_builtin(role, &scope_prefix(&scope))))
 }
 
 pub(super) async fn list(
@@ -52,11 +45,7 @@ pub(super) async fn list(
 ) -> Result<Response, ArmError> {
     req.api_version_for(TYPE)?;
     super::resources::require_scope(state, scope).await?;
-    authorize(
-        caller,
-        "Microsoft.Authorization/roleDefinitions/read",
-        scope.as_str(),
-    )?;
+    authorize(caller, "Microsoft.Authorization/roleDefinitions/read", scope.as_str())?;
     let filter = req.param("$filter").map(parse_filter).transpose()?;
     let prefix = scope_prefix(scope);
     let roles = BUILTIN_ROLES
@@ -73,10 +62,7 @@ pub(super) async fn list(
 
 /// Role definitions render under the subscription of the scope they are read at.
 fn scope_prefix(scope: &ResourceId) -> String {
-    scope
-        .subscription()
-        .map(|s| format!("/subscriptions/{s}"))
-        .unwrap_or_default()
+    scope.subscription().map(|s| format!("/subscriptions/{s}")).unwrap_or_default()
 }
 
 enum Filter {
@@ -96,9 +82,7 @@ fn parse_filter(filter: &str) -> Result<Filter, ArmError> {
         "type eq 'customrole'" | "typeeq'customrole'" => Ok(Filter::Custom),
         _ => Err(ArmError::bad_request(
             "InvalidFilterInQueryString",
-            format!(
-                "The $filter '{filter}' is not supported; use roleName eq '<name>' or type eq 'BuiltInRole'."
-            ),
+            format!("The $filter '{filter}' is not supported; use roleName eq '<name>' or type eq 'BuiltInRole'."),
         )),
     }
 }

@@ -10,11 +10,7 @@ use inkan_core::arm::ResourceId;
 use inkan_store::SubscriptionRecord;
 use serde_json::{Value, json};
 
-pub(super) async fn list(
-    state: &SharedState,
-    caller: &Caller,
-    req: &ArmRequest,
-) -> Result<Response, ArmError> {
+pub(super) async fn list(state: &SharedState, caller: &Caller, req: &ArmRequest) -> Result<Response, ArmError> {
     req.api_version_for("Microsoft.Resources/subscriptions")?;
     // A caller sees the subscriptions it may read; `az login` then picks from that list.
     let visible: Vec<Value> = state
@@ -23,20 +19,12 @@ pub(super) async fn list(
         .await?
         .iter()
         .filter(|s| {
-            authorize(
-                caller,
-                "Microsoft.Resources/subscriptions/read",
-                &format!("/subscriptions/{}", s.id),
-            )
-            .is_ok()
+            authorize(caller, "Microsoft.Resources/subscriptions/read", &format!("/subscriptions/{}", s.id)).is_ok()
         })
         .map(render)
         .collect();
     let count = visible.len();
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({"value": visible, "count": {"type": "Total", "value": count}}),
-    ))
+    Ok(json_response(StatusCode::OK, &json!({"value": visible, "count": {"type": "Total", "value": count}})))
 }
 
 pub(super) async fn get(
@@ -53,20 +41,11 @@ pub(super) async fn get(
         ));
     }
     let sub = id.subscription().unwrap_or_default();
-    let found = state
-        .store
-        .subscriptions()
-        .await?
-        .into_iter()
-        .find(|s| s.id.to_string() == sub);
+    let found = state.store.subscriptions().await?.into_iter().find(|s| s.id.to_string() == sub);
     let Some(found) = found else {
         return Err(ArmError::subscription_not_found(sub));
     };
-    authorize(
-        caller,
-        "Microsoft.Resources/subscriptions/read",
-        id.as_str(),
-    )?;
+    authorize(caller, "Microsoft.Resources/subscriptions/read", id.as_str())?;
     Ok(json_response(StatusCode::OK, &render(&found)))
 }
 
@@ -114,10 +93,5 @@ fn render(s: &SubscriptionRecord) -> Value {
 
 /// Whether the subscription exists.
 pub(super) async fn exists(state: &SharedState, id: &str) -> Result<bool, ArmError> {
-    Ok(state
-        .store
-        .subscriptions()
-        .await?
-        .iter()
-        .any(|s| s.id.to_string().eq_ignore_ascii_case(id)))
+    Ok(state.store.subscriptions().await?.iter().any(|s| s.id.to_string().eq_ignore_ascii_case(id)))
 }

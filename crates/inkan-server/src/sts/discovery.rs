@@ -68,17 +68,11 @@ pub(super) async fn openid_configuration_v1(
     })))
 }
 
-pub(super) async fn keys(
-    State(state): State<SharedState>,
-    Path(tenant): Path<String>,
-) -> Result<Response, StsError> {
+pub(super) async fn keys(State(state): State<SharedState>, Path(tenant): Path<String>) -> Result<Response, StsError> {
     tenant_segment(&state, &tenant)?;
     let jwks = state.keys.snapshot().jwks.clone();
     Ok((
-        [
-            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
-            (header::CACHE_CONTROL, "max-age=86400, private"),
-        ],
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8"), (header::CACHE_CONTROL, "max-age=86400, private")],
         jwks.to_vec(),
     )
         .into_response())
@@ -95,21 +89,12 @@ pub(super) async fn instance(
     if !tenant.eq_ignore_ascii_case("common") {
         return Err(StsError::invalid_instance(now));
     }
-    let endpoint = query
-        .get("authorization_endpoint")
-        .map(String::as_str)
-        .unwrap_or_default();
-    let rest = endpoint
-        .strip_prefix(state.urls.base.as_str())
-        .filter(|r| r.starts_with('/'));
+    let endpoint = query.get("authorization_endpoint").map(String::as_str).unwrap_or_default();
+    let rest = endpoint.strip_prefix(state.urls.base.as_str()).filter(|r| r.starts_with('/'));
     let Some(rest) = rest else {
         return Err(StsError::invalid_instance(now));
     };
-    let authority_tenant = rest
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or("common");
+    let authority_tenant = rest.trim_start_matches('/').split('/').next().unwrap_or("common");
     let host = state.urls.base.trim_start_matches("https://");
     Ok(Json(json!({
         "tenant_discovery_endpoint": format!("{}/{authority_tenant}/v2.0/.well-known/openid-configuration", state.urls.base),

@@ -23,20 +23,8 @@ pub struct StsError {
 }
 
 impl StsError {
-    fn new(
-        status: StatusCode,
-        error: &'static str,
-        code: u32,
-        message: String,
-        at: OffsetDateTime,
-    ) -> Self {
-        Self {
-            status,
-            error,
-            code,
-            message,
-            at,
-        }
+    fn new(status: StatusCode, error: &'static str, code: u32, message: String, at: OffsetDateTime) -> Self {
+        Self { status, error, code, message, at }
     }
 
     pub fn tenant_not_found(tenant: &str, at: OffsetDateTime) -> Self {
@@ -159,12 +147,7 @@ impl StsError {
         )
     }
 
-    pub fn unknown_resource(
-        resource: &str,
-        tenant: &str,
-        known: &[String],
-        at: OffsetDateTime,
-    ) -> Self {
+    pub fn unknown_resource(resource: &str, tenant: &str, known: &[String], at: OffsetDateTime) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
             "invalid_resource",
@@ -180,13 +163,7 @@ impl StsError {
     }
 
     pub fn invalid_instance(at: OffsetDateTime) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_instance",
-            50049,
-            "Unknown or invalid instance.".into(),
-            at,
-        )
+        Self::new(StatusCode::BAD_REQUEST, "invalid_instance", 50049, "Unknown or invalid instance.".into(), at)
     }
 
     pub fn internal(at: OffsetDateTime) -> Self {
@@ -206,9 +183,7 @@ impl IntoResponse for StsError {
         let correlation_id = uuid::Uuid::new_v4().to_string();
         let timestamp = self
             .at
-            .format(&time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute]:[second]Z"
-            ))
+            .format(&time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z"))
             .unwrap_or_default();
         let description = format!(
             "AADSTS{}: {}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {timestamp}",
@@ -222,11 +197,6 @@ impl IntoResponse for StsError {
             "trace_id": trace_id,
             "correlation_id": correlation_id,
         });
-        (
-            self.status,
-            [(axum::http::header::CACHE_CONTROL, "no-store, no-cache")],
-            Json(body),
-        )
-            .into_response()
+        (self.status, [(axum::http::header::CACHE_CONTROL, "no-store, no-cache")], Json(body)).into_response()
     }
 }

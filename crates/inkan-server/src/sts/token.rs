@@ -55,31 +55,23 @@ async fn token(
         TenantRef::MultiTenant(_) => return Err(StsError::tenant_not_found(&tenant, now)),
     };
     let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
-    let grant_type = form
-        .get("grant_type")
-        .ok_or_else(|| StsError::missing_parameter("grant_type", now))?;
+    let grant_type = form.get("grant_type").ok_or_else(|| StsError::missing_parameter("grant_type", now))?;
     if grant_type != "client_credentials" {
         return Err(StsError::unsupported_grant_type(grant_type, now));
     }
     if form.contains_key("client_assertion") {
         return Err(StsError::unsupported_assertion(now));
     }
-    let (client_id_text, secret) =
-        client_credentials(&headers, &form).ok_or_else(|| match form.get("client_id") {
-            None => StsError::missing_parameter("client_id", now),
-            Some(_) => StsError::missing_credential(now),
-        })?;
+    let (client_id_text, secret) = client_credentials(&headers, &form).ok_or_else(|| match form.get("client_id") {
+        None => StsError::missing_parameter("client_id", now),
+        Some(_) => StsError::missing_credential(now),
+    })?;
     let resource = match flavour {
         Flavour::V2 => {
-            let scope = form
-                .get("scope")
-                .ok_or_else(|| StsError::missing_parameter("scope", now))?;
+            let scope = form.get("scope").ok_or_else(|| StsError::missing_parameter("scope", now))?;
             resource_from_scope(scope).ok_or_else(|| StsError::invalid_scope(scope, now))?
         }
-        Flavour::V1 => form
-            .get("resource")
-            .cloned()
-            .ok_or_else(|| StsError::missing_parameter("resource", now))?,
+        Flavour::V1 => form.get("resource").cloned().ok_or_else(|| StsError::missing_parameter("resource", now))?,
     };
     let unknown_client = || StsError::unknown_client(&client_id_text, &tenant_id, now);
     let client_id: ClientId = client_id_text.parse().map_err(|_| unknown_client())?;
@@ -91,20 +83,11 @@ async fn token(
         .filter(|p| p.deleted_at.is_none() && p.tenant_id == state.tenant_id)
         .ok_or_else(unknown_client)?;
     if principal.kind != PrincipalKind::Application {
-        return Err(StsError::managed_identity_has_no_secret(
-            &client_id_text,
-            now,
-        ));
+        return Err(StsError::managed_identity_has_no_secret(&client_id_text, now));
     }
-    let secrets = state
-        .store
-        .client_secrets(client_id)
-        .await
-        .map_err(|e| internal(&state, e))?;
+    let secrets = state.store.client_secrets(client_id).await.map_err(|e| internal(&state, e))?;
     let presented = inkan_crypto::digest::sha256(secret.as_bytes());
-    let matching = secrets
-        .iter()
-        .find(|s| inkan_crypto::digest::constant_time_eq(&s.verifier, &presented));
+    let matching = secrets.iter().find(|s| inkan_crypto::digest::constant_time_eq(&s.verifier, &presented));
     match matching {
         None => return Err(StsError::wrong_secret(&client_id_text, now)),
         Some(s) if s.expires_at <= now => {
@@ -113,12 +96,7 @@ async fn token(
         Some(_) => {}
     }
     if !state.is_known_resource(&resource) {
-        return Err(StsError::unknown_resource(
-            &resource,
-            &tenant_id,
-            &state.known_resources(),
-            now,
-        ));
+        return Err(StsError::unknown_resource(&resource, &tenant_id, &state.known_resources(), now));
     }
     let grant = TokenGrant {
         tenant_id,
@@ -132,10 +110,7 @@ async fn token(
         issued_at: now.unix_timestamp(),
         lifetime_secs: APP_TOKEN_LIFETIME_SECS,
     };
-    let issued = state
-        .tokens
-        .issue(&grant)
-        .map_err(|e| internal(&state, e))?;
+    let issued = state.tokens.issue(&grant).map_err(|e| internal(&state, e))?;
     let body = match flavour {
         Flavour::V2 => json!({
             "token_type": "Bearer",
@@ -154,46 +129,25 @@ async fn token(
             "access_token": issued.access_token,
         }),
     };
-    Ok((
-        [
-            (header::CACHE_CONTROL, "no-store, no-cache"),
-            (header::PRAGMA, "no-cache"),
-        ],
-        Json(body),
-    )
-        .into_response())
+    Ok(([(header::CACHE_CONTROL, "no-store, no-cache"), (header::PRAGMA, "no-cache")], Json(body)).into_response())
 }
 
 /// The client id and secret from the body (`client_secret_post`) or HTTP Basic
 /// (`client_secret_basic`, both parts form-url-encoded as RFC 6749 2.3.1 says).
-fn client_credentials(
-    headers: &HeaderMap,
-    form: &HashMap<String, String>,
-) -> Option<(String, String)> {
+fn client_credentials(headers: &HeaderMap, form: &HashMap<String, String>) -> Option<(String, String)> {
     if let Some(basic) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Basic ")
-                .or_else(|| v.strip_prefix("basic "))
-        })
+        .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")))
     {
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(basic.trim())
-            .ok()?;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(basic.trim()).ok()?;
         let text = String::from_utf8(decoded).ok()?;
         let (id, secret) = text.split_once(':')?;
-        let unescape = |s: &str| {
-            form_urlencoded::parse(format!("x={s}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-        };
+        let unescape =
+            |s: &str| form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
         return Some((unescape(id)?, unescape(secret)?));
     }
-    Some((
-        form.get("client_id")?.clone(),
-        form.get("client_secret")?.clone(),
-    ))
+    Some((form.get("client_id")?.clone(), form.get("client_secret")?.clone()))
 }
 
 fn internal(state: &SharedState, e: impl std::fmt::Display) -> StsError {

@@ -2,25 +2,17 @@
 
 use super::{from_ts, keys, map_err, parse_guid, role_assignments, ts};
 use crate::{
-    BootstrapRecord, ClientSecretRecord, Conflict, Initialization, PrincipalKind, PrincipalRecord,
-    StoreError, StoreResult, SubscriptionRecord, TenantRecord,
+    BootstrapRecord, ClientSecretRecord, Conflict, Initialization, PrincipalKind, PrincipalRecord, StoreError,
+    StoreResult, SubscriptionRecord, TenantRecord,
 };
 use inkan_core::ids::ClientId;
 use inkan_crypto::seal::MasterKey;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 
 pub(super) fn bootstrap(c: &Connection) -> StoreResult<Option<BootstrapRecord>> {
-    c.query_row(
-        "SELECT tenant_id, subscription_id, admin_object_id FROM bootstrap WHERE singleton = 1",
-        [],
-        |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        },
-    )
+    c.query_row("SELECT tenant_id, subscription_id, admin_object_id FROM bootstrap WHERE singleton = 1", [], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+    })
     .optional()
     .map_err(map_err)?
     .map(|(t, s, a)| {
@@ -33,11 +25,7 @@ pub(super) fn bootstrap(c: &Connection) -> StoreResult<Option<BootstrapRecord>> 
     .transpose()
 }
 
-pub(super) fn initialize(
-    tx: &Transaction<'_>,
-    key: &MasterKey,
-    init: &Initialization,
-) -> StoreResult<()> {
+pub(super) fn initialize(tx: &Transaction<'_>, key: &MasterKey, init: &Initialization) -> StoreResult<()> {
     if bootstrap(tx)?.is_some() {
         return Err(StoreError::Conflict(Conflict::AlreadyInitialized));
     }
@@ -78,25 +66,14 @@ pub(super) fn initialize(
 }
 
 pub(super) fn tenants(c: &Connection) -> StoreResult<Vec<TenantRecord>> {
-    let mut stmt = c
-        .prepare("SELECT id, display_name, created_at FROM tenants ORDER BY created_at, id")
-        .map_err(map_err)?;
+    let mut stmt =
+        c.prepare("SELECT id, display_name, created_at FROM tenants ORDER BY created_at, id").map_err(map_err)?;
     let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))
         .map_err(map_err)?;
     rows.map(|row| {
         let (id, display_name, created) = row.map_err(map_err)?;
-        Ok(TenantRecord {
-            id: parse_guid(&id)?,
-            display_name,
-            created_at: from_ts(created)?,
-        })
+        Ok(TenantRecord { id: parse_guid(&id)?, display_name, created_at: from_ts(created)? })
     })
     .collect()
 }
@@ -107,12 +84,7 @@ pub(super) fn subscriptions(c: &Connection) -> StoreResult<Vec<SubscriptionRecor
         .map_err(map_err)?;
     let rows = stmt
         .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-            ))
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
         })
         .map_err(map_err)?;
     rows.map(|row| {
@@ -130,25 +102,16 @@ pub(super) fn subscriptions(c: &Connection) -> StoreResult<Vec<SubscriptionRecor
 const PRINCIPAL_COLUMNS: &str =
     "object_id, client_id, tenant_id, display_name, kind, resource_id, created_at, deleted_at";
 
-pub(super) fn principal(
-    c: &Connection,
-    column: &str,
-    value: &str,
-) -> StoreResult<Option<PrincipalRecord>> {
+pub(super) fn principal(c: &Connection, column: &str, value: &str) -> StoreResult<Option<PrincipalRecord>> {
     // `column` is one of two literals chosen by the caller, never input.
     let sql = format!("SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE {column} = ?1");
-    let raw = c
-        .query_row(&sql, [value], raw_principal)
-        .optional()
-        .map_err(map_err)?;
+    let raw = c.query_row(&sql, [value], raw_principal).optional().map_err(map_err)?;
     raw.map(RawPrincipal::into_record).transpose()
 }
 
 pub(super) fn insert_principal(tx: &Transaction<'_>, p: &PrincipalRecord) -> StoreResult<()> {
     tx.execute(
-        &format!(
-            "INSERT INTO principals ({PRINCIPAL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-        ),
+        &format!("INSERT INTO principals ({PRINCIPAL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
         (
             p.object_id.to_string(),
             p.client_id.to_string(),
@@ -164,10 +127,7 @@ pub(super) fn insert_principal(tx: &Transaction<'_>, p: &PrincipalRecord) -> Sto
     Ok(())
 }
 
-pub(super) fn client_secrets(
-    c: &Connection,
-    client_id: ClientId,
-) -> StoreResult<Vec<ClientSecretRecord>> {
+pub(super) fn client_secrets(c: &Connection, client_id: ClientId) -> StoreResult<Vec<ClientSecretRecord>> {
     let mut stmt = c
         .prepare("SELECT key_id, hint, verifier, created_at, expires_at FROM client_secrets WHERE client_id = ?1")
         .map_err(map_err)?;
@@ -196,28 +156,10 @@ pub(super) fn client_secrets(
     .collect()
 }
 
-struct RawPrincipal(
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-    Option<i64>,
-);
+struct RawPrincipal(String, String, String, String, String, Option<String>, i64, Option<i64>);
 
 fn raw_principal(r: &Row<'_>) -> rusqlite::Result<RawPrincipal> {
-    Ok(RawPrincipal(
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-    ))
+    Ok(RawPrincipal(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
 }
 
 impl RawPrincipal {
@@ -228,8 +170,7 @@ impl RawPrincipal {
             client_id: parse_guid(&cid)?,
             tenant_id: parse_guid(&tid)?,
             display_name,
-            kind: PrincipalKind::parse(&kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("principal kind '{kind}'")))?,
+            kind: PrincipalKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("principal kind '{kind}'")))?,
             resource_id,
             created_at: from_ts(created)?,
             deleted_at: deleted.map(from_ts).transpose()?,

@@ -10,11 +10,7 @@ fn aad(kid: &str) -> String {
     format!("signing-key:{kid}")
 }
 
-pub(super) fn insert(
-    tx: &Transaction<'_>,
-    key: &MasterKey,
-    k: &SigningKeyRecord,
-) -> StoreResult<()> {
+pub(super) fn insert(tx: &Transaction<'_>, key: &MasterKey, k: &SigningKeyRecord) -> StoreResult<()> {
     tx.execute(
         "INSERT INTO signing_keys (kid, private_sealed, cert_der, created_at, active, retire_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         (
@@ -51,7 +47,9 @@ pub(super) fn all(c: &Connection, key: &MasterKey) -> StoreResult<Vec<SigningKey
     rows.map(|row| {
         let (kid, sealed, cert_der, created, active, retire) = row.map_err(map_err)?;
         let private_pkcs8 = key.open(&sealed, &aad(&kid)).map_err(|e| {
-            StoreError::Corrupt(format!("signing key {kid}: {e}; is this the master key the data directory was created with?"))
+            StoreError::Corrupt(format!(
+                "signing key {kid}: {e}; is this the master key the data directory was created with?"
+            ))
         })?;
         Ok(SigningKeyRecord {
             kid,
@@ -72,23 +70,9 @@ pub(super) fn rotate(
     retire_at: OffsetDateTime,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
-    tx.execute(
-        "DELETE FROM signing_keys WHERE active = 0 AND retire_at IS NOT NULL AND retire_at < ?1",
-        [ts(now)],
-    )
-    .map_err(map_err)?;
-    tx.execute(
-        "UPDATE signing_keys SET active = 0, retire_at = ?1 WHERE active = 1",
-        [ts(retire_at)],
-    )
-    .map_err(map_err)?;
-    insert(
-        tx,
-        key,
-        &SigningKeyRecord {
-            active: true,
-            retire_at: None,
-            ..new.clone()
-        },
-    )
+    tx.execute("DELETE FROM signing_keys WHERE active = 0 AND retire_at IS NOT NULL AND retire_at < ?1", [ts(now)])
+        .map_err(map_err)?;
+    tx.execute("UPDATE signing_keys SET active = 0, retire_at = ?1 WHERE active = 1", [ts(retire_at)])
+        .map_err(map_err)?;
+    insert(tx, key, &SigningKeyRecord { active: true, retire_at: None, ..new.clone() })
 }

@@ -4,11 +4,7 @@ use super::map_err;
 use crate::StoreResult;
 use rusqlite::Connection;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../../migrations/sqlite/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql"))];
 
 /// Applies every migration not yet applied, each in its own transaction.
 pub(super) fn apply(conn: &mut Connection) -> StoreResult<()> {
@@ -23,11 +19,8 @@ pub(super) fn apply(conn: &mut Connection) -> StoreResult<()> {
         }
         let tx = conn.transaction().map_err(map_err)?;
         tx.execute_batch(sql).map_err(map_err)?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)",
-            (version, name),
-        )
-        .map_err(map_err)?;
+        tx.execute("INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)", (version, name))
+            .map_err(map_err)?;
         tx.commit().map_err(map_err)?;
     }
     Ok(())
@@ -35,9 +28,7 @@ pub(super) fn apply(conn: &mut Connection) -> StoreResult<()> {
 
 /// The versions applied so far.
 pub(super) fn applied(conn: &Connection) -> StoreResult<Vec<i64>> {
-    let mut stmt = conn
-        .prepare("SELECT version FROM schema_migrations ORDER BY version")
-        .map_err(map_err)?;
+    let mut stmt = conn.prepare("SELECT version FROM schema_migrations ORDER BY version").map_err(map_err)?;
     let rows = stmt.query_map([], |r| r.get(0)).map_err(map_err)?;
     rows.collect::<Result<_, _>>().map_err(map_err)
 }

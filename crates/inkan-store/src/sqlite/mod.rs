@@ -13,9 +13,9 @@ mod resources;
 mod role_assignments;
 
 use crate::{
-    BootstrapRecord, ClientSecretRecord, Conflict, Initialization, PrincipalRecord, ResourceChange,
-    ResourceQuery, ResourceRecord, RoleAssignmentRecord, SigningKeyRecord, Store, StoreError,
-    StoreResult, SubscriptionRecord, TenantRecord,
+    BootstrapRecord, ClientSecretRecord, Conflict, Initialization, PrincipalRecord, ResourceChange, ResourceQuery,
+    ResourceRecord, RoleAssignmentRecord, SigningKeyRecord, Store, StoreError, StoreResult, SubscriptionRecord,
+    TenantRecord,
 };
 use async_trait::async_trait;
 use inkan_core::ids::{ClientId, ObjectId};
@@ -43,9 +43,7 @@ struct Inner {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore")
-            .field("path", &self.inner.path)
-            .finish_non_exhaustive()
+        f.debug_struct("SqliteStore").field("path", &self.inner.path).finish_non_exhaustive()
     }
 }
 
@@ -54,9 +52,7 @@ impl SqliteStore {
     pub fn open(path: &Path, master_key: MasterKey) -> StoreResult<Self> {
         let mut writer = open_connection(path, false)?;
         migrate::apply(&mut writer)?;
-        let readers = (0..READERS)
-            .map(|_| open_connection(path, true).map(Mutex::new))
-            .collect::<StoreResult<_>>()?;
+        let readers = (0..READERS).map(|_| open_connection(path, true).map(Mutex::new)).collect::<StoreResult<_>>()?;
         Ok(Self {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
@@ -94,9 +90,7 @@ impl SqliteStore {
         let inner = Arc::clone(&self.inner);
         run_blocking(move || {
             let mut conn = lock(&inner.writer);
-            let tx = conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(map_err)?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
             let out = f(&tx, &inner.master_key)?;
             tx.commit().map_err(map_err)?;
             Ok(out)
@@ -105,12 +99,8 @@ impl SqliteStore {
     }
 }
 
-async fn run_blocking<T: Send + 'static>(
-    f: impl FnOnce() -> StoreResult<T> + Send + 'static,
-) -> StoreResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| StoreError::Backend(format!("store task failed: {e}")))?
+async fn run_blocking<T: Send + 'static>(f: impl FnOnce() -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| StoreError::Backend(format!("store task failed: {e}")))?
 }
 
 fn lock(m: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
@@ -123,21 +113,15 @@ fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {
     let flags = if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     } else {
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
     let conn = Connection::open_with_flags(path, flags).map_err(map_err)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .map_err(map_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(map_err)?;
     if !read_only {
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(map_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(map_err)?;
     }
-    conn.pragma_update(None, "synchronous", "FULL")
-        .map_err(map_err)?;
-    conn.pragma_update(None, "foreign_keys", "ON")
-        .map_err(map_err)?;
+    conn.pragma_update(None, "synchronous", "FULL").map_err(map_err)?;
+    conn.pragma_update(None, "foreign_keys", "ON").map_err(map_err)?;
     Ok(conn)
 }
 
@@ -147,14 +131,10 @@ pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
         && code.code == rusqlite::ErrorCode::ConstraintViolation
     {
         if msg.contains("resources.global_name") {
-            return StoreError::Conflict(Conflict::GlobalNameTaken {
-                global_name: String::new(),
-            });
+            return StoreError::Conflict(Conflict::GlobalNameTaken { global_name: String::new() });
         }
         if msg.contains("role_assignments.") {
-            return StoreError::Conflict(Conflict::RoleAssignmentExists {
-                existing_id: String::new(),
-            });
+            return StoreError::Conflict(Conflict::RoleAssignmentExists { existing_id: String::new() });
         }
     }
     StoreError::Backend(e.to_string())
@@ -165,8 +145,7 @@ pub(crate) fn ts(at: OffsetDateTime) -> i64 {
 }
 
 pub(crate) fn from_ts(secs: i64) -> StoreResult<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp(secs)
-        .map_err(|e| StoreError::Corrupt(format!("timestamp {secs}: {e}")))
+    OffsetDateTime::from_unix_timestamp(secs).map_err(|e| StoreError::Corrupt(format!("timestamp {secs}: {e}")))
 }
 
 pub(crate) fn parse_json(text: &str) -> StoreResult<serde_json::Value> {
@@ -174,8 +153,7 @@ pub(crate) fn parse_json(text: &str) -> StoreResult<serde_json::Value> {
 }
 
 pub(crate) fn parse_guid<T: std::str::FromStr>(text: &str) -> StoreResult<T> {
-    text.parse()
-        .map_err(|_| StoreError::Corrupt(format!("stored id '{text}' is not a GUID")))
+    text.parse().map_err(|_| StoreError::Corrupt(format!("stored id '{text}' is not a GUID")))
 }
 
 #[async_trait]
@@ -185,8 +163,7 @@ impl Store for SqliteStore {
     }
 
     async fn initialize(&self, init: Initialization) -> StoreResult<()> {
-        self.write(move |tx, key| directory::initialize(tx, key, &init))
-            .await
+        self.write(move |tx, key| directory::initialize(tx, key, &init)).await
     }
 
     async fn tenants(&self) -> StoreResult<Vec<TenantRecord>> {
@@ -198,21 +175,15 @@ impl Store for SqliteStore {
     }
 
     async fn principal(&self, object_id: ObjectId) -> StoreResult<Option<PrincipalRecord>> {
-        self.read(move |c, _| directory::principal(c, "object_id", &object_id.to_string()))
-            .await
+        self.read(move |c, _| directory::principal(c, "object_id", &object_id.to_string())).await
     }
 
-    async fn principal_by_client_id(
-        &self,
-        client_id: ClientId,
-    ) -> StoreResult<Option<PrincipalRecord>> {
-        self.read(move |c, _| directory::principal(c, "client_id", &client_id.to_string()))
-            .await
+    async fn principal_by_client_id(&self, client_id: ClientId) -> StoreResult<Option<PrincipalRecord>> {
+        self.read(move |c, _| directory::principal(c, "client_id", &client_id.to_string())).await
     }
 
     async fn client_secrets(&self, client_id: ClientId) -> StoreResult<Vec<ClientSecretRecord>> {
-        self.read(move |c, _| directory::client_secrets(c, client_id))
-            .await
+        self.read(move |c, _| directory::client_secrets(c, client_id)).await
     }
 
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
@@ -225,8 +196,7 @@ impl Store for SqliteStore {
         retire_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> StoreResult<()> {
-        self.write(move |tx, key| keys::rotate(tx, key, &new, retire_at, now))
-            .await
+        self.write(move |tx, key| keys::rotate(tx, key, &new, retire_at, now)).await
     }
 
     async fn resource(&self, key: &str) -> StoreResult<Option<ResourceRecord>> {
@@ -253,14 +223,12 @@ impl Store for SqliteStore {
     }
 
     async fn put_role_assignment(&self, record: RoleAssignmentRecord) -> StoreResult<()> {
-        self.write(move |tx, _| role_assignments::put(tx, &record))
-            .await
+        self.write(move |tx, _| role_assignments::put(tx, &record)).await
     }
 
     async fn delete_role_assignment(&self, key: &str) -> StoreResult<Option<RoleAssignmentRecord>> {
         let key = key.to_owned();
-        self.write(move |tx, _| role_assignments::delete(tx, &key))
-            .await
+        self.write(move |tx, _| role_assignments::delete(tx, &key)).await
     }
 }
 
@@ -291,20 +259,11 @@ mod tests {
             bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
         }
         let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
-        assert!(
-            !contains(secret.client_secret.as_bytes()),
-            "client secret found in plain text"
-        );
+        assert!(!contains(secret.client_secret.as_bytes()), "client secret found in plain text");
         // Any 32-byte window of the private key would do; take one from the middle.
         let pkcs8 = &secret.signing_key_pkcs8;
-        assert!(
-            !contains(&pkcs8[pkcs8.len() / 2..pkcs8.len() / 2 + 32]),
-            "private key found in plain text"
-        );
-        assert!(
-            contains(b"inkan-conformance-tenant"),
-            "the scan must see the database contents"
-        );
+        assert!(!contains(&pkcs8[pkcs8.len() / 2..pkcs8.len() / 2 + 32]), "private key found in plain text");
+        assert!(contains(b"inkan-conformance-tenant"), "the scan must see the database contents");
     }
 
     #[tokio::test]
@@ -315,11 +274,7 @@ mod tests {
         let versions = store.schema_versions().unwrap();
         assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
         drop(store);
-        let reopened = SqliteStore::open(
-            &dir.path().join("inkan.db"),
-            MasterKey::from_bytes(&raw).unwrap(),
-        )
-        .unwrap();
+        let reopened = SqliteStore::open(&dir.path().join("inkan.db"), MasterKey::from_bytes(&raw).unwrap()).unwrap();
         assert_eq!(reopened.schema_versions().unwrap(), versions);
     }
 }

@@ -1,23 +1,18 @@
 //! ARM resources and the principals their identities create or retire, written atomically.
 
 use super::{directory, from_ts, map_err, parse_json, role_assignments, ts};
-use crate::{
-    Conflict, Expect, ResourceChange, ResourceQuery, ResourceRecord, StoreError, StoreResult,
-};
+use crate::{Conflict, Expect, ResourceChange, ResourceQuery, ResourceRecord, StoreError, StoreResult};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 
-const COLUMNS: &str = "id, type_key, subscription_id, group_key, parent_key, global_name, body, generation, created_at, updated_at";
+const COLUMNS: &str =
+    "id, type_key, subscription_id, group_key, parent_key, global_name, body, generation, created_at, updated_at";
 
 pub(super) fn get(c: &Connection, key: &str) -> StoreResult<Option<ResourceRecord>> {
-    c.query_row(
-        &format!("SELECT {COLUMNS} FROM resources WHERE key = ?1"),
-        [key],
-        raw,
-    )
-    .optional()
-    .map_err(map_err)?
-    .map(into_record)
-    .transpose()
+    c.query_row(&format!("SELECT {COLUMNS} FROM resources WHERE key = ?1"), [key], raw)
+        .optional()
+        .map_err(map_err)?
+        .map(into_record)
+        .transpose()
 }
 
 pub(super) fn list(c: &Connection, q: &ResourceQuery) -> StoreResult<Vec<ResourceRecord>> {
@@ -26,12 +21,7 @@ pub(super) fn list(c: &Connection, q: &ResourceQuery) -> StoreResult<Vec<Resourc
          AND (?3 IS NULL OR type_key = ?3) AND (?4 IS NULL OR parent_key = ?4) ORDER BY key"
     );
     let mut stmt = c.prepare(&sql).map_err(map_err)?;
-    let rows = stmt
-        .query_map(
-            (&q.subscription_id, &q.group_key, &q.type_key, &q.parent_key),
-            raw,
-        )
-        .map_err(map_err)?;
+    let rows = stmt.query_map((&q.subscription_id, &q.group_key, &q.type_key, &q.parent_key), raw).map_err(map_err)?;
     rows.map(|r| into_record(r.map_err(map_err)?)).collect()
 }
 
@@ -41,17 +31,13 @@ pub(super) fn write(tx: &Transaction<'_>, change: &ResourceChange) -> StoreResul
         check(tx, &key, *expect)?;
         if let Some(global_name) = &record.global_name {
             let holder: Option<String> = tx
-                .query_row(
-                    "SELECT id FROM resources WHERE global_name = ?1 AND key <> ?2",
-                    (global_name, &key),
-                    |r| r.get(0),
-                )
+                .query_row("SELECT id FROM resources WHERE global_name = ?1 AND key <> ?2", (global_name, &key), |r| {
+                    r.get(0)
+                })
                 .optional()
                 .map_err(map_err)?;
             if holder.is_some() {
-                return Err(StoreError::Conflict(Conflict::GlobalNameTaken {
-                    global_name: global_name.clone(),
-                }));
+                return Err(StoreError::Conflict(Conflict::GlobalNameTaken { global_name: global_name.clone() }));
             }
         }
         tx.execute(
@@ -77,8 +63,7 @@ pub(super) fn write(tx: &Transaction<'_>, change: &ResourceChange) -> StoreResul
     }
     for (key, expect) in &change.deletes {
         check(tx, key, *expect)?;
-        tx.execute("DELETE FROM resources WHERE key = ?1", [key])
-            .map_err(map_err)?;
+        tx.execute("DELETE FROM resources WHERE key = ?1", [key]).map_err(map_err)?;
     }
     for principal in &change.new_principals {
         directory::insert_principal(tx, principal)?;
@@ -102,11 +87,7 @@ fn check(tx: &Transaction<'_>, key: &str, expect: Expect) -> StoreResult<()> {
         return Ok(());
     }
     let current: Option<i64> = tx
-        .query_row(
-            "SELECT generation FROM resources WHERE key = ?1",
-            [key],
-            |r| r.get(0),
-        )
+        .query_row("SELECT generation FROM resources WHERE key = ?1", [key], |r| r.get(0))
         .optional()
         .map_err(map_err)?;
     let ok = match expect {
@@ -114,56 +95,17 @@ fn check(tx: &Transaction<'_>, key: &str, expect: Expect) -> StoreResult<()> {
         Expect::Generation(g) => current == Some(g),
         Expect::Any => true,
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict(Conflict::Concurrent {
-            key: key.to_owned(),
-        }))
-    }
+    if ok { Ok(()) } else { Err(StoreError::Conflict(Conflict::Concurrent { key: key.to_owned() })) }
 }
 
-type Raw = (
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    i64,
-    i64,
-    i64,
-);
+type Raw = (String, String, String, Option<String>, Option<String>, Option<String>, String, i64, i64, i64);
 
 fn raw(r: &Row<'_>) -> rusqlite::Result<Raw> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-    ))
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?))
 }
 
 fn into_record(
-    (
-        id,
-        type_key,
-        subscription_id,
-        group_key,
-        parent_key,
-        global_name,
-        body,
-        generation,
-        created,
-        updated,
-    ): Raw,
+    (id, type_key, subscription_id, group_key, parent_key, global_name, body, generation, created, updated): Raw,
 ) -> StoreResult<ResourceRecord> {
     Ok(ResourceRecord {
         id,

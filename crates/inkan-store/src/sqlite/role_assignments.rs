@@ -7,23 +7,16 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 const COLUMNS: &str = "id, scope_key, role_definition_guid, principal_id, body, created_at";
 
 pub(super) fn get(c: &Connection, key: &str) -> StoreResult<Option<RoleAssignmentRecord>> {
-    c.query_row(
-        &format!("SELECT {COLUMNS} FROM role_assignments WHERE key = ?1"),
-        [key],
-        raw,
-    )
-    .optional()
-    .map_err(map_err)?
-    .map(into_record)
-    .transpose()
+    c.query_row(&format!("SELECT {COLUMNS} FROM role_assignments WHERE key = ?1"), [key], raw)
+        .optional()
+        .map_err(map_err)?
+        .map(into_record)
+        .transpose()
 }
 
 pub(super) fn all(c: &Connection) -> StoreResult<Vec<RoleAssignmentRecord>> {
-    let mut stmt = c
-        .prepare(&format!(
-            "SELECT {COLUMNS} FROM role_assignments ORDER BY created_at, key"
-        ))
-        .map_err(map_err)?;
+    let mut stmt =
+        c.prepare(&format!("SELECT {COLUMNS} FROM role_assignments ORDER BY created_at, key")).map_err(map_err)?;
     let rows = stmt.query_map([], raw).map_err(map_err)?;
     rows.map(|r| into_record(r.map_err(map_err)?)).collect()
 }
@@ -38,9 +31,7 @@ pub(super) fn put(tx: &Transaction<'_>, r: &RoleAssignmentRecord) -> StoreResult
         .optional()
         .map_err(map_err)?;
     if let Some(existing_id) = existing {
-        return Err(StoreError::Conflict(Conflict::RoleAssignmentExists {
-            existing_id,
-        }));
+        return Err(StoreError::Conflict(Conflict::RoleAssignmentExists { existing_id }));
     }
     tx.execute(
         "INSERT INTO role_assignments (key, id, scope_key, role_definition_guid, principal_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -61,8 +52,7 @@ pub(super) fn put(tx: &Transaction<'_>, r: &RoleAssignmentRecord) -> StoreResult
 pub(super) fn delete(tx: &Transaction<'_>, key: &str) -> StoreResult<Option<RoleAssignmentRecord>> {
     let existing = get(tx, key)?;
     if existing.is_some() {
-        tx.execute("DELETE FROM role_assignments WHERE key = ?1", [key])
-            .map_err(map_err)?;
+        tx.execute("DELETE FROM role_assignments WHERE key = ?1", [key]).map_err(map_err)?;
     }
     Ok(existing)
 }
@@ -80,14 +70,7 @@ pub(super) fn delete_under(tx: &Transaction<'_>, scope_key: &str) -> StoreResult
 type Raw = (String, String, String, String, String, i64);
 
 fn raw(r: &Row<'_>) -> rusqlite::Result<Raw> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-    ))
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
 }
 
 fn into_record(

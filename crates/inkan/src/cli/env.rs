@@ -33,26 +33,15 @@ pub fn run(args: &EnvArgs) -> anyhow::Result<()> {
     // ARM's endpoint for scripts and SDK clients that take a base URL, and the cloud metadata
     // that az (ARM_CLOUD_METADATA_URL) loads: resource manager, Key Vault and registry suffixes.
     set("AZURE_RESOURCE_MANAGER_ENDPOINT", &format!("{}/", info.url));
-    set(
-        "ARM_CLOUD_METADATA_URL",
-        &format!("{}/metadata/endpoints?api-version=2019-05-01", info.url),
-    );
+    set("ARM_CLOUD_METADATA_URL", &format!("{}/metadata/endpoints?api-version=2019-05-01", info.url));
     // MSAL (az, ClientSecretCredential) otherwise asks login.microsoftonline.com to vouch for
     // the authority; inkan answers instance discovery itself, az needs this to skip it.
     set("AZURE_CORE_INSTANCE_DISCOVERY", "false");
     let bundle = info.ca_bundle_file.display().to_string();
-    for var in [
-        "REQUESTS_CA_BUNDLE",
-        "CURL_CA_BUNDLE",
-        "SSL_CERT_FILE",
-        "NODE_EXTRA_CA_CERTS",
-    ] {
+    for var in ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"] {
         set(var, &bundle);
     }
-    println!(
-        "# inkan at {} (tenant {}); CA bundle = system roots + inkan's CA",
-        info.url, info.tenant_id
-    );
+    println!("# inkan at {} (tenant {}); CA bundle = system roots + inkan's CA", info.url, info.tenant_id);
     for (k, v) in lines {
         println!("export {k}={}", shell_quote(&v));
     }

@@ -18,20 +18,12 @@ pub async fn run(target: &Target, command: KeysCommand) -> anyhow::Result<()> {
     let client = ApiClient::connect(target).await?;
     match command {
         KeysCommand::List => {
-            let keys = client
-                .call(Method::GET, "/inkan/v1/signing-keys", None)
-                .await?;
+            let keys = client.call(Method::GET, "/inkan/v1/signing-keys", None).await?;
             let rows = keys["value"].as_array().cloned().unwrap_or_default();
-            output::print_table(
-                &rows,
-                &["kid", "active", "createdAt", "retireAt"],
-                target.output,
-            )
+            output::print_table(&rows, &["kid", "active", "createdAt", "retireAt"], target.output)
         }
         KeysCommand::Rotate => {
-            let result = client
-                .call(Method::POST, "/inkan/v1/signing-keys/rotate", None)
-                .await?;
+            let result = client.call(Method::POST, "/inkan/v1/signing-keys/rotate", None).await?;
             output::print_one(&result, target.output, None)
         }
     }

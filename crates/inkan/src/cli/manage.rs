@@ -160,28 +160,16 @@ pub async fn group(target: &Target, command: GroupCommand) -> anyhow::Result<()>
     match command {
         GroupCommand::Create { name, location } => {
             let rg = client
-                .call(
-                    Method::PUT,
-                    &format!("{base}/{name}?api-version={v}"),
-                    Some(&json!({"location": location})),
-                )
+                .call(Method::PUT, &format!("{base}/{name}?api-version={v}"), Some(&json!({"location": location})))
                 .await?;
             output::print_one(&flatten(&rg), target.output, None)
         }
         GroupCommand::List => {
-            let list = client
-                .call(Method::GET, &format!("{base}?api-version={v}"), None)
-                .await?;
+            let list = client.call(Method::GET, &format!("{base}?api-version={v}"), None).await?;
             print_list(&list, &["name", "location"], target)
         }
         GroupCommand::Delete { name } => {
-            client
-                .call(
-                    Method::DELETE,
-                    &format!("{base}/{name}?api-version={v}"),
-                    None,
-                )
-                .await?;
+            client.call(Method::DELETE, &format!("{base}/{name}?api-version={v}"), None).await?;
             println!("deleted resource group {name}");
             Ok(())
         }
@@ -193,61 +181,28 @@ pub async fn identity(target: &Target, command: IdentityCommand) -> anyhow::Resu
     let client = ApiClient::connect(target).await?;
     let v = api_version(TYPE);
     let id = |rg: &str, name: &str| {
-        format!(
-            "/subscriptions/{}/resourceGroups/{rg}/providers/{TYPE}/{name}",
-            client.subscription()
-        )
+        format!("/subscriptions/{}/resourceGroups/{rg}/providers/{TYPE}/{name}", client.subscription())
     };
     match command {
-        IdentityCommand::Create {
-            resource_group,
-            name,
-            location,
-        } => {
+        IdentityCommand::Create { resource_group, name, location } => {
             ensure_group(&client, &resource_group, &location).await?;
             let body = json!({"location": location});
             let created = client
-                .call(
-                    Method::PUT,
-                    &format!("{}?api-version={v}", id(&resource_group, &name)),
-                    Some(&body),
-                )
+                .call(Method::PUT, &format!("{}?api-version={v}", id(&resource_group, &name)), Some(&body))
                 .await?;
             output::print_one(&flatten(&created), target.output, None)
         }
-        IdentityCommand::Show {
-            resource_group,
-            name,
-            query,
-        } => {
-            let found = client
-                .call(
-                    Method::GET,
-                    &format!("{}?api-version={v}", id(&resource_group, &name)),
-                    None,
-                )
-                .await?;
+        IdentityCommand::Show { resource_group, name, query } => {
+            let found =
+                client.call(Method::GET, &format!("{}?api-version={v}", id(&resource_group, &name)), None).await?;
             output::print_one(&flatten(&found), target.output, query.as_deref())
         }
         IdentityCommand::List { resource_group } => {
             let list = list_of_type(&client, TYPE, resource_group.as_deref()).await?;
-            print_list(
-                &list,
-                &["name", "resourceGroup", "clientId", "principalId"],
-                target,
-            )
+            print_list(&list, &["name", "resourceGroup", "clientId", "principalId"], target)
         }
-        IdentityCommand::Delete {
-            resource_group,
-            name,
-        } => {
-            client
-                .call(
-                    Method::DELETE,
-                    &format!("{}?api-version={v}", id(&resource_group, &name)),
-                    None,
-                )
-                .await?;
+        IdentityCommand::Delete { resource_group, name } => {
+            client.call(Method::DELETE, &format!("{}?api-version={v}", id(&resource_group, &name)), None).await?;
             println!("deleted identity {resource_group}/{name}");
             Ok(())
         }
@@ -259,18 +214,10 @@ pub async fn vault(target: &Target, command: VaultCommand) -> anyhow::Result<()>
     let client = ApiClient::connect(target).await?;
     let v = api_version(TYPE);
     let id = |rg: &str, name: &str| {
-        format!(
-            "/subscriptions/{}/resourceGroups/{rg}/providers/{TYPE}/{name}",
-            client.subscription()
-        )
+        format!("/subscriptions/{}/resourceGroups/{rg}/providers/{TYPE}/{name}", client.subscription())
     };
     match command {
-        VaultCommand::Create {
-            resource_group,
-            name,
-            location,
-            enable_rbac_authorization,
-        } => {
+        VaultCommand::Create { resource_group, name, location, enable_rbac_authorization } => {
             ensure_group(&client, &resource_group, &location).await?;
             let body = json!({
                 "location": location,
@@ -281,40 +228,18 @@ pub async fn vault(target: &Target, command: VaultCommand) -> anyhow::Result<()>
                 }
             });
             let created = client
-                .call(
-                    Method::PUT,
-                    &format!("{}?api-version={v}", id(&resource_group, &name)),
-                    Some(&body),
-                )
+                .call(Method::PUT, &format!("{}?api-version={v}", id(&resource_group, &name)), Some(&body))
                 .await?;
             output::print_one(&flatten(&created), target.output, None)
         }
-        VaultCommand::Show {
-            resource_group,
-            name,
-            query,
-        } => {
-            let found = client
-                .call(
-                    Method::GET,
-                    &format!("{}?api-version={v}", id(&resource_group, &name)),
-                    None,
-                )
-                .await?;
+        VaultCommand::Show { resource_group, name, query } => {
+            let found =
+                client.call(Method::GET, &format!("{}?api-version={v}", id(&resource_group, &name)), None).await?;
             output::print_one(&flatten(&found), target.output, query.as_deref())
         }
         VaultCommand::List { resource_group } => {
             let list = list_of_type(&client, TYPE, resource_group.as_deref()).await?;
-            print_list(
-                &list,
-                &[
-                    "name",
-                    "resourceGroup",
-                    "vaultUri",
-                    "enableRbacAuthorization",
-                ],
-                target,
-            )
+            print_list(&list, &["name", "resourceGroup", "vaultUri", "enableRbacAuthorization"], target)
         }
     }
 }
@@ -324,14 +249,7 @@ pub async fn role(target: &Target, command: RoleCommand) -> anyhow::Result<()> {
     let v = api_version("Microsoft.Authorization/roleAssignments");
     let subscription_scope = format!("/subscriptions/{}", client.subscription());
     match command {
-        RoleCommand::Assignment {
-            command:
-                AssignmentCommand::Create {
-                    role,
-                    assignee,
-                    scope,
-                },
-        } => {
+        RoleCommand::Assignment { command: AssignmentCommand::Create { role, assignee, scope } } => {
             let scope = scope.unwrap_or(subscription_scope);
             let role_id = resolve_role(&client, &scope, &role).await?;
             let principal = resolve_principal(&client, &assignee).await?;
@@ -344,9 +262,7 @@ pub async fn role(target: &Target, command: RoleCommand) -> anyhow::Result<()> {
             let created = client.call(Method::PUT, &path, Some(&body)).await?;
             output::print_one(&flatten(&created), target.output, None)
         }
-        RoleCommand::Assignment {
-            command: AssignmentCommand::List { scope, assignee },
-        } => {
+        RoleCommand::Assignment { command: AssignmentCommand::List { scope, assignee } } => {
             let scope = scope.unwrap_or(subscription_scope);
             let mut path = format!(
                 "{}/providers/Microsoft.Authorization/roleAssignments?api-version={v}",
@@ -371,34 +287,21 @@ pub async fn role(target: &Target, command: RoleCommand) -> anyhow::Result<()> {
                         .next()
                         .unwrap_or_default()
                         .to_owned();
-                    row["roleName"] = json!(
-                        inkan_core::rbac::builtin_by_id(&guid)
-                            .map_or(guid.clone(), |r| r.role_name.to_owned())
-                    );
+                    row["roleName"] =
+                        json!(inkan_core::rbac::builtin_by_id(&guid).map_or(guid.clone(), |r| r.role_name.to_owned()));
                     row
                 })
                 .collect();
-            output::print_table(
-                &rows,
-                &["roleName", "principalId", "scope", "name"],
-                target.output,
-            )
+            output::print_table(&rows, &["roleName", "principalId", "scope", "name"], target.output)
         }
-        RoleCommand::Assignment {
-            command: AssignmentCommand::Delete { id },
-        } => {
-            client
-                .call(Method::DELETE, &format!("{id}?api-version={v}"), None)
-                .await?;
+        RoleCommand::Assignment { command: AssignmentCommand::Delete { id } } => {
+            client.call(Method::DELETE, &format!("{id}?api-version={v}"), None).await?;
             println!("deleted role assignment {id}");
             Ok(())
         }
-        RoleCommand::Definition {
-            command: DefinitionCommand::List { name },
-        } => {
-            let mut path = format!(
-                "{subscription_scope}/providers/Microsoft.Authorization/roleDefinitions?api-version={v}"
-            );
+        RoleCommand::Definition { command: DefinitionCommand::List { name } } => {
+            let mut path =
+                format!("{subscription_scope}/providers/Microsoft.Authorization/roleDefinitions?api-version={v}");
             if let Some(name) = name {
                 path.push_str(&format!("&$filter=roleName%20eq%20'{}'", urlencode(&name)));
             }
@@ -408,87 +311,47 @@ pub async fn role(target: &Target, command: RoleCommand) -> anyhow::Result<()> {
     }
 }
 
-pub async fn list(
-    target: &Target,
-    resource_type: Option<&str>,
-    group: Option<&str>,
-) -> anyhow::Result<()> {
+pub async fn list(target: &Target, resource_type: Option<&str>, group: Option<&str>) -> anyhow::Result<()> {
     let client = ApiClient::connect(target).await?;
     let v = api_version("Microsoft.Resources/resources");
     let mut path = match group {
-        Some(g) => format!(
-            "/subscriptions/{}/resourceGroups/{g}/resources?api-version={v}",
-            client.subscription()
-        ),
-        None => format!(
-            "/subscriptions/{}/resources?api-version={v}",
-            client.subscription()
-        ),
+        Some(g) => format!("/subscriptions/{}/resourceGroups/{g}/resources?api-version={v}", client.subscription()),
+        None => format!("/subscriptions/{}/resources?api-version={v}", client.subscription()),
     };
     if let Some(t) = resource_type {
         path.push_str(&format!("&$filter=resourceType%20eq%20'{}'", urlencode(t)));
     }
     let list = client.call(Method::GET, &path, None).await?;
-    print_list(
-        &list,
-        &["name", "type", "resourceGroup", "location"],
-        target,
-    )
+    print_list(&list, &["name", "type", "resourceGroup", "location"], target)
 }
 
-async fn list_of_type(
-    client: &ApiClient,
-    type_name: &str,
-    group: Option<&str>,
-) -> anyhow::Result<Value> {
+async fn list_of_type(client: &ApiClient, type_name: &str, group: Option<&str>) -> anyhow::Result<Value> {
     let v = api_version(type_name);
     let scope = match group {
-        Some(g) => format!(
-            "/subscriptions/{}/resourceGroups/{g}",
-            client.subscription()
-        ),
+        Some(g) => format!("/subscriptions/{}/resourceGroups/{g}", client.subscription()),
         None => format!("/subscriptions/{}", client.subscription()),
     };
-    client
-        .call(
-            Method::GET,
-            &format!("{scope}/providers/{type_name}?api-version={v}"),
-            None,
-        )
-        .await
+    client.call(Method::GET, &format!("{scope}/providers/{type_name}?api-version={v}"), None).await
 }
 
 fn print_list(list: &Value, columns: &[&str], target: &Target) -> anyhow::Result<()> {
-    let rows: Vec<Value> = list["value"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(flatten)
-        .collect();
+    let rows: Vec<Value> = list["value"].as_array().cloned().unwrap_or_default().iter().map(flatten).collect();
     output::print_table(&rows, columns, target.output)
 }
 
 async fn ensure_group(client: &ApiClient, group: &str, location: &str) -> anyhow::Result<()> {
     let v = api_version("Microsoft.Resources/resourceGroups");
-    let path = format!(
-        "/subscriptions/{}/resourcegroups/{group}?api-version={v}",
-        client.subscription()
-    );
+    let path = format!("/subscriptions/{}/resourcegroups/{group}?api-version={v}", client.subscription());
     let (status, _) = client.send(Method::GET, &path, None).await?;
     if status == reqwest::StatusCode::NOT_FOUND {
-        client
-            .call(Method::PUT, &path, Some(&json!({"location": location})))
-            .await?;
+        client.call(Method::PUT, &path, Some(&json!({"location": location}))).await?;
     }
     Ok(())
 }
 
 async fn resolve_role(client: &ApiClient, scope: &str, role: &str) -> anyhow::Result<String> {
     if inkan_core::ids::parse_guid(role).is_ok() {
-        return Ok(format!(
-            "/providers/Microsoft.Authorization/roleDefinitions/{role}"
-        ));
+        return Ok(format!("/providers/Microsoft.Authorization/roleDefinitions/{role}"));
     }
     let v = api_version("Microsoft.Authorization/roleDefinitions");
     let path = format!(
@@ -500,9 +363,7 @@ async fn resolve_role(client: &ApiClient, scope: &str, role: &str) -> anyhow::Re
     list["value"][0]["id"]
         .as_str()
         .map(str::to_owned)
-        .ok_or_else(|| {
-            anyhow::anyhow!("no role named '{role}'; `inkan role definition list` shows them")
-        })
+        .ok_or_else(|| anyhow::anyhow!("no role named '{role}'; `inkan role definition list` shows them"))
 }
 
 /// An object id as given, or the principal of an identity named `rg/name` or by resource id.
@@ -513,9 +374,9 @@ pub async fn resolve_principal(client: &ApiClient, assignee: &str) -> anyhow::Re
     let id = if assignee.starts_with('/') {
         assignee.to_owned()
     } else {
-        let (rg, name) = assignee
-            .split_once('/')
-            .ok_or_else(|| anyhow::anyhow!("'{assignee}' is neither an object id, a resource id, nor 'resource-group/identity-name'"))?;
+        let (rg, name) = assignee.split_once('/').ok_or_else(|| {
+            anyhow::anyhow!("'{assignee}' is neither an object id, a resource id, nor 'resource-group/identity-name'")
+        })?;
         format!(
             "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}",
             client.subscription()
@@ -525,13 +386,7 @@ pub async fn resolve_principal(client: &ApiClient, assignee: &str) -> anyhow::Re
         .ok()
         .and_then(|i| i.resource_type())
         .ok_or_else(|| anyhow::anyhow!("'{id}' is not a resource id"))?;
-    let found = client
-        .call(
-            Method::GET,
-            &format!("{id}?api-version={}", api_version(&type_name)),
-            None,
-        )
-        .await?;
+    let found = client.call(Method::GET, &format!("{id}?api-version={}", api_version(&type_name)), None).await?;
     found["properties"]["principalId"]
         .as_str()
         .or_else(|| found["identity"]["principalId"].as_str())
@@ -546,9 +401,7 @@ fn urlencode(s: &str) -> String {
 fn form_urlencoded_byte_serialize(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()

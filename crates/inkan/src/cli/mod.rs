@@ -108,11 +108,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             report.print(target.output);
             Ok(())
         }
-        Command::List {
-            resource_type,
-            resource_group,
-            target,
-        } => manage::list(&target, resource_type.as_deref(), resource_group.as_deref()).await,
+        Command::List { resource_type, resource_group, target } => {
+            manage::list(&target, resource_type.as_deref(), resource_group.as_deref()).await
+        }
         Command::Group { command, target } => manage::group(&target, command).await,
         Command::Identity { command, target } => manage::identity(&target, command).await,
         Command::Vault { command, target } => manage::vault(&target, command).await,

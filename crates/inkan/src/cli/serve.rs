@@ -66,11 +66,7 @@ impl ServeArgs {
             None => {
                 let dir = upper.data_dir.clone().unwrap_or_else(default_data_dir);
                 let candidate = dir.join("inkan.toml");
-                if candidate.exists() {
-                    RawConfig::from_file(&candidate)?
-                } else {
-                    RawConfig::default()
-                }
+                if candidate.exists() { RawConfig::from_file(&candidate)? } else { RawConfig::default() }
             }
         };
         Settings::resolve(upper.over(file))
@@ -121,34 +117,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn banner(
-    server: &inkan_server::Server,
-    settings: &Settings,
-    ready: std::time::Duration,
-    world: Option<&str>,
-) {
+fn banner(server: &inkan_server::Server, settings: &Settings, ready: std::time::Duration, world: Option<&str>) {
     let s = &server.state;
     let addrs: Vec<String> = server.https_addrs.iter().map(ToString::to_string).collect();
-    println!(
-        "inkan {} ready in {} ms",
-        env!("CARGO_PKG_VERSION"),
-        ready.as_millis()
-    );
-    println!(
-        "  token authority, ARM  {}   (listening on {})",
-        server.urls.base,
-        addrs.join(", ")
-    );
-    println!(
-        "  Key Vault hosts       https://<vault>.{}",
-        server.urls.vault_suffix()
-    );
+    println!("inkan {} ready in {} ms", env!("CARGO_PKG_VERSION"), ready.as_millis());
+    println!("  token authority, ARM  {}   (listening on {})", server.urls.base, addrs.join(", "));
+    println!("  Key Vault hosts       https://<vault>.{}", server.urls.vault_suffix());
     println!("  tenant                {}", s.tenant_id);
     println!("  subscription          {}", s.subscription_id);
-    println!(
-        "  CA certificate        {}",
-        server.data_dir.ca_cert_path().display()
-    );
+    println!("  CA certificate        {}", server.data_dir.ca_cert_path().display());
     println!("  data directory        {}", settings.data_dir.display());
     if let Some(world) = world {
         println!("  world                 {world}");
@@ -164,23 +141,17 @@ fn banner(
 }
 
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }
 
 async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
+        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
             (Ok(mut int), Ok(mut term)) => {
                 tokio::select! {
                     _ = int.recv() => {}
