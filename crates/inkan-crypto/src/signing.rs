@@ -38,9 +38,17 @@ pub struct VerifyingKey {
     pub e: Vec<u8>,
 }
 
+/// A newly generated key with what must be persisted to load it again.
+pub struct GeneratedKey {
+    pub key: SigningKey,
+    /// The PKCS#8 private key, to be sealed before it is stored.
+    pub pkcs8: Zeroizing<Vec<u8>>,
+    pub cert_der: Vec<u8>,
+}
+
 impl SigningKey {
-    /// A new key and its self-signed certificate. Returns the PKCS#8 private key for sealing.
-    pub fn generate(now: OffsetDateTime) -> Result<(Self, Zeroizing<Vec<u8>>, Vec<u8>), CryptoError> {
+    /// A new key and its self-signed certificate.
+    pub fn generate(now: OffsetDateTime) -> Result<GeneratedKey, CryptoError> {
         let pair = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| CryptoError::KeyGeneration)?;
         let pkcs8 = Zeroizing::new(
             AsDer::<aws_lc_rs::encoding::Pkcs8V1Der<'static>>::as_der(&pair)
@@ -50,7 +58,7 @@ impl SigningKey {
         );
         let cert_der = self_signed_certificate(&pkcs8, now)?;
         let key = Self::load(&pkcs8, &cert_der)?;
-        Ok((key, pkcs8, cert_der))
+        Ok(GeneratedKey { key, pkcs8, cert_der })
     }
 
     /// Loads a key from its PKCS#8 private key and certificate.
@@ -138,8 +146,8 @@ mod tests {
     #[test]
     fn a_generated_key_reloads_with_the_same_kid_and_verifies_its_signatures() {
         let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
-        let (key, pkcs8, cert) = SigningKey::generate(now).unwrap();
-        let reloaded = SigningKey::load(&pkcs8, &cert).unwrap();
+        let GeneratedKey { key, pkcs8, cert_der } = SigningKey::generate(now).unwrap();
+        let reloaded = SigningKey::load(&pkcs8, &cert_der).unwrap();
         assert_eq!(key.kid(), reloaded.kid());
         let sig = reloaded.sign(b"message").unwrap();
         assert!(key.verifying_key().verify(b"message", &sig));

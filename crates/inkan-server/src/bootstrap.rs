@@ -53,7 +53,7 @@ pub async fn ensure_initialized(
         client_secret: secret.clone(),
     };
     write_private(&dir.admin_path(), serde_json::to_string_pretty(&credentials)?.as_bytes())?;
-    let (key, pkcs8, cert_der) = SigningKey::generate(now)?;
+    let generated = SigningKey::generate(now)?;
     let assignment_name = uuid::Uuid::new_v4().to_string();
     let assignment_id = format!("/providers/Microsoft.Authorization/roleAssignments/{assignment_name}");
     let created = inkan_core::clock::rfc3339(now);
@@ -101,9 +101,9 @@ pub async fn ensure_initialized(
         },
         admin,
         signing_key: SigningKeyRecord {
-            kid: key.kid().to_owned(),
-            private_pkcs8: pkcs8,
-            cert_der,
+            kid: generated.key.kid().to_owned(),
+            private_pkcs8: generated.pkcs8,
+            cert_der: generated.cert_der,
             created_at: now,
             active: true,
             retire_at: None,

@@ -78,12 +78,12 @@ impl KeyRing {
     /// Generates a new active key; the previous one stays published for [`RETIRED_KEY_GRACE`].
     pub async fn rotate(&self, store: &dyn Store, clock: &dyn Clock) -> anyhow::Result<String> {
         let now = clock.now();
-        let (key, pkcs8, cert_der) = SigningKey::generate(now)?;
-        let kid = key.kid().to_owned();
+        let generated = SigningKey::generate(now)?;
+        let kid = generated.key.kid().to_owned();
         let record = SigningKeyRecord {
             kid: kid.clone(),
-            private_pkcs8: pkcs8,
-            cert_der,
+            private_pkcs8: generated.pkcs8,
+            cert_der: generated.cert_der,
             created_at: now,
             active: true,
             retire_at: None,

@@ -17,11 +17,11 @@ fn at(secs: i64) -> OffsetDateTime {
 }
 
 fn signing_key(secs: i64) -> SigningKeyRecord {
-    let (key, pkcs8, cert) = inkan_crypto::signing::SigningKey::generate(at(secs)).expect("key generation");
+    let generated = inkan_crypto::signing::SigningKey::generate(at(secs)).expect("key generation");
     SigningKeyRecord {
-        kid: key.kid().to_owned(),
-        private_pkcs8: pkcs8,
-        cert_der: cert,
+        kid: generated.key.kid().to_owned(),
+        private_pkcs8: generated.pkcs8,
+        cert_der: generated.cert_der,
         created_at: at(secs),
         active: true,
         retire_at: None,

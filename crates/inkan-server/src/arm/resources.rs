@@ -32,7 +32,11 @@ pub(super) async fn handle(
     match req.method {
         Method::GET => {
             authorize(caller, &format!("{}/read", ty.name), id.as_str())?;
-            let found = existing.ok_or_else(|| not_found(id, ty))?;
+            let Some(found) = existing else {
+                // A missing group or parent is reported as such, as ARM does.
+                check_parents(state, id, ty).await?;
+                return Err(not_found(id, ty));
+            };
             Ok(json_response(StatusCode::OK, &found.body))
         }
         Method::PUT => {

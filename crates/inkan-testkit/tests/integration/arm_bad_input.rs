@@ -168,7 +168,7 @@ async fn bad_tokens_get_401_with_arm_codes() {
     let good = server.admin_token().await;
     let mut forged_claims = crate::claims(&good);
     forged_claims["exp"] = json!(forged_claims["exp"].as_i64().unwrap() + 3600);
-    let (foreign, _, _) = SigningKey::generate(inkan_testkit::start_time()).unwrap();
+    let foreign = SigningKey::generate(inkan_testkit::start_time()).unwrap().key;
     let forged = inkan_crypto::jwt::encode(&foreign, &forged_claims).unwrap();
     let (status, body, _) = server.arm_with(Method::PUT, &put_path, Some(&forged), Some("{\"location\":\"x\"}")).await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", "does not publish");

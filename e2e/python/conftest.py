@@ -1,0 +1,76 @@
+"""Fixtures: a real `inkan serve` process on a free port with its own data directory.
+
+A server that fails to start fails the suite (no skips). Every SDK is used unmodified; the
+only configuration is what a user would set: the CA bundle and the authority/endpoint URLs
+printed by `inkan env --admin`.
+"""
+import json
+import os
+import shlex
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+INKAN = Path(os.environ.get("INKAN_BIN", ROOT / "target" / "debug" / "inkan"))
+
+
+class Inkan:
+    def __init__(self, data_dir: Path, process: subprocess.Popen, info: dict):
+        self.data_dir = data_dir
+        self.process = process
+        self.info = info
+        self.url = info["url"]
+        self.env = self._env()
+
+    def _env(self) -> dict:
+        out = subprocess.run(
+            [str(INKAN), "env", "--admin", "--data-dir", str(self.data_dir)],
+            check=True, capture_output=True, text=True,
+        ).stdout
+        env = {}
+        for line in out.splitlines():
+            if line.startswith("export "):
+                key, _, value = line[len("export "):].partition("=")
+                env[key] = shlex.split(value)[0]
+        return env
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(INKAN), *args, "--data-dir", str(self.data_dir)],
+            check=check, capture_output=True, text=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def inkan(tmp_path_factory) -> Inkan:
+    assert INKAN.exists(), f"{INKAN} is missing: build it with `cargo build -p inkan` first"
+    data_dir = tmp_path_factory.mktemp("inkan-data")
+    log = open(data_dir.parent / "inkan-serve.log", "w")
+    process = subprocess.Popen(
+        [str(INKAN), "serve", "--data-dir", str(data_dir), "--port", "0", "--listen", "127.0.0.1"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    info_file = data_dir / "server.json"
+    deadline = time.monotonic() + 30
+    while not info_file.exists():
+        if process.poll() is not None:
+            pytest.fail(f"inkan serve exited with {process.returncode}: {(data_dir.parent / 'inkan-serve.log').read_text()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("inkan serve did not become ready within 30 s")
+        time.sleep(0.05)
+    server = Inkan(data_dir, process, json.loads(info_file.read_text()))
+    # Trust inkan's CA the way a user would: through the SDKs' own variables.
+    for key in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
+        os.environ[key] = server.env[key]
+    yield server
+    process.terminate()
+    try:
+        assert process.wait(timeout=30) == 0, "inkan serve must exit cleanly on SIGTERM"
+    finally:
+        if process.poll() is None:
+            process.kill()
+        log.close()

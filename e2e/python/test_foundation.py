@@ -1,0 +1,99 @@
+"""The foundation, end to end, through the official Python SDKs."""
+import subprocess
+import uuid
+
+import jwt
+import pytest
+import requests
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+from azure.identity import ClientSecretCredential
+from azure.mgmt.msi import ManagedServiceIdentityClient
+from azure.mgmt.resource import ResourceManagementClient
+
+from conftest import INKAN, ROOT
+
+ARM_SCOPE = "https://management.azure.com/.default"
+
+
+def credential(inkan, secret=None):
+    env = inkan.env
+    return ClientSecretCredential(
+        env["AZURE_TENANT_ID"],
+        env["AZURE_CLIENT_ID"],
+        secret or env["AZURE_CLIENT_SECRET"],
+        authority=env["AZURE_AUTHORITY_HOST"],
+        disable_instance_discovery=True,
+    )
+
+
+def mgmt_kwargs(inkan):
+    return {"base_url": inkan.url, "credential_scopes": [ARM_SCOPE]}
+
+
+def test_client_secret_credential_gets_a_token_that_verifies_against_the_published_jwks(inkan):
+    token = credential(inkan).get_token(ARM_SCOPE)
+    tenant = inkan.env["AZURE_TENANT_ID"]
+    discovery = requests.get(f"{inkan.url}/{tenant}/v2.0/.well-known/openid-configuration", timeout=10).json()
+    jwks_client = jwt.PyJWKClient(discovery["jwks_uri"])
+    signing_key = jwks_client.get_signing_key_from_jwt(token.token)
+    claims = jwt.decode(
+        token.token,
+        signing_key.key,
+        algorithms=["RS256"],
+        audience="https://management.azure.com",  # exactly the requested resource
+        issuer=f"{inkan.url}/{tenant}/",
+    )
+    assert claims["tid"] == tenant
+    assert claims["appid"] == inkan.env["AZURE_CLIENT_ID"]
+    assert claims["oid"] != claims["appid"]
+    assert token.expires_on > claims["iat"]
+
+
+def test_a_user_assigned_identity_is_created_through_the_arm_sdks(inkan):
+    cred = credential(inkan)
+    sub = inkan.env["AZURE_SUBSCRIPTION_ID"]
+    resources = ResourceManagementClient(cred, sub, **mgmt_kwargs(inkan))
+    group = resources.resource_groups.create_or_update("e2e-python", {"location": "japaneast"})
+    assert group.name == "e2e-python" and group.location == "japaneast"
+
+    msi = ManagedServiceIdentityClient(cred, sub, **mgmt_kwargs(inkan))
+    created = msi.user_assigned_identities.create_or_update("e2e-python", "py-id", {"location": "japaneast"})
+    assert uuid.UUID(created.client_id) and uuid.UUID(created.principal_id)
+    assert created.tenant_id == inkan.env["AZURE_TENANT_ID"]
+    fetched = msi.user_assigned_identities.get("e2e-python", "py-id")
+    assert (fetched.client_id, fetched.principal_id) == (created.client_id, created.principal_id)
+    names = [i.name for i in msi.user_assigned_identities.list_by_resource_group("e2e-python")]
+    assert names == ["py-id"]
+    # The CLI sees the same identity over the same public API.
+    shown = inkan.cli("identity", "show", "-g", "e2e-python", "-n", "py-id", "--query", "clientId").stdout.strip()
+    assert shown == created.client_id
+
+
+def test_arm_errors_reach_the_sdk_with_azure_codes(inkan):
+    sub = inkan.env["AZURE_SUBSCRIPTION_ID"]
+    msi = ManagedServiceIdentityClient(credential(inkan), sub, **mgmt_kwargs(inkan))
+    with pytest.raises(HttpResponseError) as missing:
+        msi.user_assigned_identities.get("no-such-group", "x-id")
+    assert missing.value.status_code == 404
+    assert missing.value.error.code == "ResourceGroupNotFound"
+
+
+def test_a_wrong_secret_is_refused_with_the_entra_error(inkan):
+    with pytest.raises(ClientAuthenticationError) as refused:
+        credential(inkan, secret="not-the-secret").get_token(ARM_SCOPE)
+    assert "AADSTS7000215" in str(refused.value)
+    assert "client secret value, not the client secret ID" in str(refused.value)
+
+
+def test_every_example_applies_twice_and_the_second_apply_reports_no_change(inkan):
+    for example in sorted((ROOT / "examples").glob("*.yaml")):
+        first = inkan.cli("apply", str(example))
+        assert "0 updated, 0 unchanged" in first.stdout, first.stdout
+        second = inkan.cli("apply", str(example))
+        assert "0 created, 0 updated" in second.stdout, second.stdout
+
+
+def test_env_output_is_valid_bash(inkan):
+    script = f'eval "$({INKAN} env --admin --data-dir {inkan.data_dir})" && echo "$AZURE_CLIENT_ID $REQUESTS_CA_BUNDLE"'
+    out = subprocess.run(["bash", "-c", script], check=True, capture_output=True, text=True).stdout.strip()
+    assert out == f'{inkan.env["AZURE_CLIENT_ID"]} {inkan.data_dir}/ca-bundle.pem'
