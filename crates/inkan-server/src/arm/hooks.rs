@@ -211,7 +211,7 @@ fn vault(input: &HookInput<'_>, props: &mut Map<String, Value>) -> Result<(), Ar
     };
     for (i, policy) in policies.iter().enumerate() {
         for field in ["tenantId", "objectId"] {
-            if !policy[field].as_str().is_some_and(|s| parse_guid(s).is_ok()) {
+            if policy[field].as_str().is_none_or(|s| parse_guid(s).is_err()) {
                 return Err(bad(format!("accessPolicies[{i}].{field} must be a GUID.")));
             }
         }

@@ -187,7 +187,7 @@ impl Store for SqliteStore {
     }
 
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
-        self.read(|c, key| keys::all(c, key)).await
+        self.read(keys::all).await
     }
 
     async fn rotate_signing_key(

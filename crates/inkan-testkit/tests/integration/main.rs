@@ -1,4 +1,5 @@
 //! The one Rust integration-test binary: real servers on real sockets.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a test failure")]
 
 mod arm_bad_input;
 mod arm_resources;
