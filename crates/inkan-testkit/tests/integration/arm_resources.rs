@@ -183,7 +183,7 @@ async fn a_slot_has_its_own_identity_and_goes_with_its_site() {
             None,
         )
         .await;
-    assert_eq!((status, gone["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("ResourceNotFound")));
+    assert_eq!((status, gone["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("ParentResourceNotFound")));
     let (status, _) = arm
         .call(Method::DELETE, "/resourceGroups/app/providers/Microsoft.Web/sites/shop?api-version=2024-04-01", None)
         .await;
