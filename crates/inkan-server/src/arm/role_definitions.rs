@@ -31,7 +31,7 @@ pub(super) async fn get(
     let role = builtin_by_id(guid).ok_or_else(|| {
         ArmError::not_found(
             "RoleDefinitionDoesNotExist",
-            format!("The specified role definition with ID '{guid}' does not exist. `inkan role list-definitions` lists the roles inkan knows."),
+            format!("The specified role definition with ID '{guid}' does not exist. `inkan role definition list` lists the roles inkan knows."),
         )
     })?;
     Ok(json_response(StatusCode::OK, &render_builtin(role, &scope_prefix(&scope))))

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every inkan test on a fresh machine: formatting, lints, the Rust unit and integration
+# tests (real servers on loopback), and the end-to-end suite with the official Azure SDKs.
+# Installs what it needs: Python SDK packages into .venv-e2e (from PyPI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test (unit, property, integration)"
+cargo test --workspace --locked
+
+step "build the inkan binary for the end-to-end suite"
+cargo build -p inkan --locked
+
+step "Python SDKs (.venv-e2e)"
+if [ ! -x .venv-e2e/bin/python ]; then
+  python3 -m venv .venv-e2e
+fi
+.venv-e2e/bin/pip install --quiet --disable-pip-version-check -r e2e/python/requirements.txt
+
+step "end-to-end: official Azure SDKs against a running inkan"
+# A clean environment for the SDKs: no Azure variables from the caller's shell, and a guard
+# that refuses any connection that is not loopback.
+for var in $(env | grep -oE '^(AZURE_[A-Z_]*|IDENTITY_[A-Z_]*|MSI_[A-Z_]*|IMDS_[A-Z_]*|ARM_CLOUD_METADATA_URL)=' | tr -d '='); do
+  unset "$var"
+done
+export PYTHONPATH="$PWD/e2e/guard"
+pytest=(.venv-e2e/bin/python -m pytest -q e2e/python)
+# Where possible, run in a private network namespace with only loopback, so a missing
+# redirect fails fast instead of leaving the machine.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v ip >/dev/null \
+   && unshare -n true 2>/dev/null; then
+  unshare -n -- bash -c 'ip link set lo up && exec "$@"' bash "${pytest[@]}"
+else
+  "${pytest[@]}"
+fi
