@@ -97,3 +97,24 @@ def test_env_output_is_valid_bash(inkan):
     script = f'eval "$({INKAN} env --admin --data-dir {inkan.data_dir})" && echo "$AZURE_CLIENT_ID $REQUESTS_CA_BUNDLE"'
     out = subprocess.run(["bash", "-c", script], check=True, capture_output=True, text=True).stdout.strip()
     assert out == f'{inkan.env["AZURE_CLIENT_ID"]} {inkan.data_dir}/ca-bundle.pem'
+
+
+def test_serve_applies_a_world_file_before_it_reports_ready(tmp_path):
+    data_dir = tmp_path / "world-data"
+    world = ROOT / "examples" / "vm-two-identities.yaml"
+    process = subprocess.Popen(
+        [str(INKAN), "serve", "--data-dir", str(data_dir), "--port", "0", "--listen", "127.0.0.1", "--world", str(world)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        banner = [process.stdout.readline() for _ in range(8)]
+        assert banner[0].startswith("inkan ") and " ready in " in banner[0], banner
+        world_line = next(line for line in banner if line.strip().startswith("world"))
+        assert "6 created, 0 updated, 0 unchanged" in world_line, world_line
+        listed = subprocess.run(
+            [str(INKAN), "list", "-o", "json", "--data-dir", str(data_dir)], check=True, capture_output=True, text=True,
+        ).stdout
+        assert "batch-vm" in listed and "ops-kv" in listed
+    finally:
+        process.terminate()
+        assert process.wait(timeout=30) == 0

@@ -444,3 +444,45 @@ mod tests {
         assert!(parse_path(&format!("/subscriptions/{SUB}/resourceGroups/x/providers/sites/a")).is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn segment() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9][A-Za-z0-9_.()-]{0,11}"
+    }
+
+    proptest! {
+        /// Any text parses or fails without panicking.
+        #[test]
+        fn parsing_never_panics(path in "(/[A-Za-z0-9./_-]{0,12}){0,9}/?") {
+            let _ = parse_path(&path);
+        }
+
+        /// A valid id prints back to itself (modulo the casing of fixed words) and compares
+        /// equal to its upper-cased form.
+        #[test]
+        fn ids_round_trip_and_compare_case_insensitively(
+            sub in "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+            rg in segment(),
+            ns in "[A-Z][a-z]{1,8}\\.[A-Z][a-z]{1,8}",
+            pairs in proptest::collection::vec((segment(), segment()), 1..4),
+        ) {
+            prop_assume!(!pairs.iter().any(|(t, _)| t.eq_ignore_ascii_case("providers")));
+            let mut text = format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/{ns}");
+            for (t, n) in &pairs {
+                text.push_str(&format!("/{t}/{n}"));
+            }
+            let id = ResourceId::parse(&text).unwrap();
+            prop_assert_eq!(id.as_str(), text.as_str());
+            prop_assert_eq!(ResourceId::parse(id.as_str()).unwrap(), id.clone());
+            let upper = text.to_uppercase().replacen("/SUBSCRIPTIONS/", "/subscriptions/", 1);
+            prop_assert_eq!(ResourceId::parse(&upper).unwrap(), id.clone());
+            let parent = id.parent().unwrap();
+            prop_assert!(parent.contains(&id));
+            prop_assert!(!id.contains(&parent));
+        }
+    }
+}
