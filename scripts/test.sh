@@ -25,6 +25,9 @@ if [ ! -x .venv-e2e/bin/python ]; then
 fi
 .venv-e2e/bin/pip install --quiet --disable-pip-version-check -r e2e/python/requirements.txt
 
+step "Node SDKs (e2e/node/node_modules)"
+(cd e2e/node && npm install --no-audit --no-fund --silent)
+
 step "end-to-end: official Azure SDKs against a running inkan"
 # A clean environment for the SDKs: no Azure variables from the caller's shell, and a guard
 # that refuses any connection that is not loopback.

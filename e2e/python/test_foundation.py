@@ -1,4 +1,6 @@
-"""The foundation, end to end, through the official Python SDKs."""
+"""The foundation, end to end, through the official Python SDKs (and @azure/identity for Node)."""
+import json
+import os
 import subprocess
 import uuid
 
@@ -118,3 +120,29 @@ def test_serve_applies_a_world_file_before_it_reports_ready(tmp_path):
     finally:
         process.terminate()
         assert process.wait(timeout=30) == 0
+
+
+def run_node(inkan, *args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
+    env.update(inkan.env)
+    out = subprocess.run(
+        ["node", str(ROOT / "e2e" / "node" / "client-secret.mjs"), *args],
+        check=True, capture_output=True, text=True, env=env, timeout=60,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_node_client_secret_credential_gets_a_token_arm_accepts(inkan):
+    result = run_node(inkan)
+    assert result["ok"], result
+    assert 3500 <= result["expiresInSeconds"] <= 3600
+    assert result["armStatus"] == 200
+    assert result["subscriptions"] == [inkan.env["AZURE_SUBSCRIPTION_ID"]]
+
+
+def test_node_reports_the_entra_error_for_a_wrong_secret(inkan):
+    result = run_node(inkan, "wrong-secret")
+    assert not result["ok"]
+    # msal-node shortens the description; the AADSTS code is what reaches the user.
+    assert result["name"] == "AuthenticationRequiredError", result
+    assert "invalid_client" in result["message"] and "AADSTS7000215" in result["message"], result
