@@ -11,3 +11,4 @@ pub mod clock;
 pub mod ids;
 pub mod rbac;
 pub mod token;
+pub mod workload;

@@ -15,6 +15,7 @@ const VERSION: u8 = 1;
 /// The key that seals every stored secret.
 pub struct MasterKey {
     key: LessSafeKey,
+    raw: Zeroizing<Vec<u8>>,
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -38,7 +39,14 @@ impl MasterKey {
     pub fn from_bytes(raw: &[u8]) -> Result<Self, CryptoError> {
         let unbound = UnboundKey::new(&AES_256_GCM, raw)
             .map_err(|_| CryptoError::InvalidKey(format!("a master key is {} bytes, got {}", Self::LEN, raw.len())))?;
-        Ok(Self { key: LessSafeKey::new(unbound) })
+        Ok(Self { key: LessSafeKey::new(unbound), raw: Zeroizing::new(raw.to_vec()) })
+    }
+
+    /// A 32-byte key for another purpose, derived from the master key (HMAC-SHA256 of `label`),
+    /// so every node sharing the master key derives the same one and nothing more is stored.
+    pub fn derive(&self, label: &str) -> Zeroizing<Vec<u8>> {
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &self.raw);
+        Zeroizing::new(aws_lc_rs::hmac::sign(&key, label.as_bytes()).as_ref().to_vec())
     }
 
     /// Seals `plaintext`, bound to `aad`.

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 /// The default HTTPS port.
 pub const DEFAULT_HTTPS_PORT: u16 = 8443;
+/// The default port of the plain-HTTP identity listener (IMDS, App Service endpoint).
+pub const DEFAULT_IDENTITY_PORT: u16 = 8090;
 /// The default domain: every surface is served under it.
 pub const DEFAULT_DOMAIN: &str = "localhost";
 
@@ -24,6 +26,8 @@ pub struct RawConfig {
     pub listen: Option<Vec<IpAddr>>,
     /// The HTTPS port (token authority, ARM, Key Vault).
     pub port: Option<u16>,
+    /// The plain-HTTP port of the identity endpoints (IMDS, App Service).
+    pub identity_port: Option<u16>,
     /// The DNS domain inkan's hosts live under (`<vault>.vault.<domain>`).
     pub domain: Option<String>,
     /// A world file to apply at start.
@@ -48,6 +52,7 @@ impl RawConfig {
             data_dir: self.data_dir.or(lower.data_dir),
             listen: self.listen.or(lower.listen),
             port: self.port.or(lower.port),
+            identity_port: self.identity_port.or(lower.identity_port),
             domain: self.domain.or(lower.domain),
             world: self.world.or(lower.world),
             master_key_file: self.master_key_file.or(lower.master_key_file),
@@ -63,6 +68,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub listen: Vec<IpAddr>,
     pub port: u16,
+    pub identity_port: u16,
     pub domain: String,
     pub world: Option<PathBuf>,
     pub master_key_file: PathBuf,
@@ -95,6 +101,7 @@ impl Settings {
             data_dir,
             listen,
             port: raw.port.unwrap_or(DEFAULT_HTTPS_PORT),
+            identity_port: raw.identity_port.unwrap_or(DEFAULT_IDENTITY_PORT),
             domain,
             world: raw.world,
             log: raw.log.unwrap_or_else(|| "info".to_owned()),

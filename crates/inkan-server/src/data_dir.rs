@@ -47,6 +47,8 @@ pub struct ServerInfo {
     pub ca_bundle_file: PathBuf,
     pub domain: String,
     pub port: u16,
+    /// `http://127.0.0.1:<port>`: the identity endpoints (IMDS, App Service).
+    pub identity_url: String,
     pub pid: u32,
 }
 

@@ -10,13 +10,16 @@ pub mod arm;
 pub mod bootstrap;
 pub mod config;
 pub mod data_dir;
+pub mod identity;
 pub mod keyring;
 pub mod listener;
+pub mod mi_tokens;
 pub mod state;
 pub mod sts;
 pub mod tls;
 pub mod tokens;
 pub mod urls;
+pub mod workloads;
 
 use anyhow::Context;
 use axum::Router;
@@ -39,11 +42,13 @@ use urls::PublicUrls;
 pub struct Server {
     /// The addresses the HTTPS listener is bound to.
     pub https_addrs: Vec<SocketAddr>,
+    /// The addresses the plain-HTTP identity listener (IMDS, App Service) is bound to.
+    pub identity_addrs: Vec<SocketAddr>,
     pub urls: PublicUrls,
     pub state: SharedState,
     pub data_dir: DataDir,
     shutdown: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Server {
@@ -60,6 +65,7 @@ impl Server {
     pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Server> {
         let dir = DataDir::open(&settings.data_dir)?;
         let master_key = dir.master_key(&settings.master_key_file)?;
+        let workloads = workloads::WorkloadIndex::new(master_key.derive("inkan/identity-endpoint-secrets/v1"));
         let ca = tls::load_or_create_ca(&dir, &master_key, clock.now())?;
         let store: Arc<dyn Store> = Arc::new(
             SqliteStore::open(&dir.db_path(), master_key)
@@ -68,7 +74,10 @@ impl Server {
         let boot = bootstrap::ensure_initialized(store.as_ref(), clock.as_ref(), &dir).await?;
         let keys = Arc::new(KeyRing::load(store.as_ref(), clock.as_ref()).await?);
 
-        let listeners = bind(settings).await?;
+        let listeners = bind(settings, settings.port, "HTTPS").await?;
+        let identity_listeners = bind(settings, settings.identity_port, "identity (IMDS, App Service)").await?;
+        let identity_addrs: Vec<SocketAddr> = identity_listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
+        let identity_url = identity_addrs.first().map_or_else(String::new, |a| format!("http://{a}"));
         let https_addrs: Vec<SocketAddr> = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
         let port = https_addrs.first().map_or(settings.port, SocketAddr::port);
         let urls = PublicUrls::new(&settings.domain, port);
@@ -82,7 +91,11 @@ impl Server {
             tenant_id: boot.tenant_id,
             subscription_id: boot.subscription_id,
             admin_object_id: boot.admin_object_id,
+            workloads,
+            mi_tokens: mi_tokens::ManagedIdentityTokens::default(),
+            identity_url,
         });
+        state.workloads.reload(state.store.as_ref()).await?;
         let info = ServerInfo {
             url: urls.base.clone(),
             tenant_id: boot.tenant_id.to_string(),
@@ -91,19 +104,25 @@ impl Server {
             ca_bundle_file: dir.ca_bundle_path(),
             domain: settings.domain.clone(),
             port,
+            identity_url: state.identity_url.clone(),
             pid: std::process::id(),
         };
         write_public(&dir.server_info_path(), serde_json::to_string_pretty(&info)?.as_bytes())?;
 
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let task = tokio::spawn(listener::serve_https(listeners, tls_config, router(Arc::clone(&state)), shutdown_rx));
-        Ok(Server { https_addrs, urls, state, data_dir: dir, shutdown, task })
+        let tasks = vec![
+            tokio::spawn(listener::serve(listeners, Some(tls_config), router(Arc::clone(&state)), shutdown_rx.clone())),
+            tokio::spawn(listener::serve(identity_listeners, None, identity::router(Arc::clone(&state)), shutdown_rx)),
+        ];
+        Ok(Server { https_addrs, identity_addrs, urls, state, data_dir: dir, shutdown, tasks })
     }
 
     /// Stops accepting, finishes requests in flight, and returns when the server is down.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
-        let _ = self.task.await;
+        for task in self.tasks {
+            let _ = task.await;
+        }
         let _ = std::fs::remove_file(self.data_dir.server_info_path());
     }
 }
@@ -125,9 +144,9 @@ impl arm::ArmError {
     }
 }
 
-async fn bind(settings: &Settings) -> anyhow::Result<Vec<TcpListener>> {
+async fn bind(settings: &Settings, port: u16, what: &str) -> anyhow::Result<Vec<TcpListener>> {
     let mut listeners = Vec::new();
-    let mut port = settings.port;
+    let mut port = port;
     for (i, ip) in settings.listen.iter().enumerate() {
         let addr = SocketAddr::new(*ip, port);
         match TcpListener::bind(addr).await {
@@ -138,7 +157,8 @@ async fn bind(settings: &Settings) -> anyhow::Result<Vec<TcpListener>> {
             // The first address must bind; the others (e.g. ::1 where IPv6 is off) are best effort.
             Err(e) if i == 0 => {
                 return Err(anyhow::anyhow!(
-                    "cannot listen on {addr}: {e}. Is another inkan (or other server) using port {port}? Choose another with --port."
+                    "cannot listen on {addr} ({what}): {e}. Is another inkan (or other server) using port {port}? \
+                     Choose another with --port / --identity-port."
                 ));
             }
             Err(e) => tracing::warn!("not listening on {addr}: {e}"),

@@ -1,8 +1,10 @@
 //! The state every handler shares: the store, the clock, the keys and who this server is.
 
 use crate::keyring::KeyRing;
+use crate::mi_tokens::ManagedIdentityTokens;
 use crate::tokens::TokenService;
 use crate::urls::PublicUrls;
+use crate::workloads::WorkloadIndex;
 use inkan_core::clock::Clock;
 use inkan_core::ids::{ObjectId, SubscriptionId, TenantId};
 use inkan_store::Store;
@@ -19,6 +21,22 @@ pub struct AppState {
     pub tenant_id: TenantId,
     pub subscription_id: SubscriptionId,
     pub admin_object_id: ObjectId,
+    /// The workloads the identity endpoints serve.
+    pub workloads: WorkloadIndex,
+    pub mi_tokens: ManagedIdentityTokens,
+    /// `http://127.0.0.1:<port>`: the plain-HTTP identity listener (IMDS, App Service).
+    pub identity_url: String,
+}
+
+impl AppState {
+    /// Rebuilds the workload index after a control-plane write; identities attached or detached
+    /// are effective for the next token request.
+    pub async fn workloads_changed(&self) {
+        if let Err(e) = self.workloads.reload(self.store.as_ref()).await {
+            tracing::error!("rebuilding the workload index failed: {e:#}");
+        }
+        self.mi_tokens.retain_attached(&self.workloads.attached_principals());
+    }
 }
 
 /// What handlers receive.

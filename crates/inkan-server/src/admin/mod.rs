@@ -4,16 +4,18 @@
 
 use crate::arm::{ArmError, Caller};
 use crate::state::SharedState;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 /// The operations routes.
 pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/inkan/v1/signing-keys", get(list_signing_keys))
         .route("/inkan/v1/signing-keys/rotate", post(rotate_signing_keys))
+        .route("/inkan/v1/workload-environment", get(workload_environment))
 }
 
 fn require_admin(caller: &Caller, action: &str) -> Result<(), ArmError> {
@@ -55,4 +57,81 @@ async fn rotate_signing_keys(State(state): State<SharedState>, caller: Caller) -
         ArmError::internal()
     })?;
     Ok(Json(json!({ "activeKid": kid })))
+}
+
+/// The environment that makes unmodified SDKs behave as a workload: `?target=` is a resource id
+/// or `<group>/<name>` (`<group>/<site>/<slot>` for a slot) in the default subscription.
+async fn workload_environment(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ArmError> {
+    require_admin(&caller, "inkan/workloads/environment/read")?;
+    let target = query.get("target").map(String::as_str).unwrap_or_default();
+    let workload = resolve_workload(&state, target)?;
+    let mut env = serde_json::Map::new();
+    if workload.kind.uses_imds() {
+        env.insert(
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST".into(),
+            json!(format!("{}/imds/{}", state.identity_url, workload.imds_secret)),
+        );
+    } else {
+        let endpoint = format!("{}/msi/token", state.identity_url);
+        env.insert("IDENTITY_ENDPOINT".into(), json!(endpoint));
+        env.insert("IDENTITY_HEADER".into(), json!(workload.header_secret));
+        env.insert("MSI_ENDPOINT".into(), json!(endpoint));
+        env.insert("MSI_SECRET".into(), json!(workload.header_secret));
+    }
+    let identities: Vec<Value> = workload
+        .identities
+        .iter()
+        .map(|i| json!({"name": i.name, "clientId": i.client_id, "principalId": i.principal_id, "resourceId": i.resource_id}))
+        .collect();
+    Ok(Json(json!({
+        "resourceId": workload.resource_id,
+        "kind": format!("{:?}", workload.kind),
+        "identities": identities,
+        "env": env,
+    })))
+}
+
+fn resolve_workload(state: &SharedState, target: &str) -> Result<std::sync::Arc<crate::workloads::Workload>, ArmError> {
+    let not_found = || {
+        ArmError::not_found(
+            "WorkloadNotFound",
+            format!(
+                "'{target}' is not a VM, managed cluster, site or slot. Give its resource id, or <resource-group>/<name> \
+                 (<resource-group>/<site>/<slot> for a slot)."
+            ),
+        )
+    };
+    if target.starts_with('/') {
+        return state.workloads.by_resource(target).ok_or_else(not_found);
+    }
+    let parts: Vec<&str> = target.split('/').collect();
+    let sub = state.subscription_id;
+    let candidates: Vec<String> = match parts.as_slice() {
+        [rg, name] => {
+            ["Microsoft.Compute/virtualMachines", "Microsoft.ContainerService/managedClusters", "Microsoft.Web/sites"]
+                .iter()
+                .map(|t| format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/{t}/{name}"))
+                .collect()
+        }
+        [rg, site, slot] => {
+            vec![format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Web/sites/{site}/slots/{slot}")]
+        }
+        _ => return Err(not_found()),
+    };
+    let found: Vec<_> = candidates.iter().filter_map(|id| state.workloads.by_resource(id)).collect();
+    match found.as_slice() {
+        [one] => Ok(std::sync::Arc::clone(one)),
+        [] => Err(not_found()),
+        many => Err(ArmError::conflict(
+            "AmbiguousWorkload",
+            format!(
+                "'{target}' names several workloads ({}); give the full resource id.",
+                many.iter().map(|w| w.resource_id.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        )),
+    }
 }

@@ -148,7 +148,10 @@ pub(super) async fn list_generic(
 /// Writes `change`, mapping store conflicts to ARM's codes.
 pub(super) async fn commit(state: &SharedState, id: &ResourceId, change: ResourceChange) -> Result<(), ArmError> {
     match state.store.write_resources(change).await {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            state.workloads_changed().await;
+            Ok(())
+        }
         Err(StoreError::Conflict(Conflict::GlobalNameTaken { .. })) => Err(name_taken(state, id)),
         Err(StoreError::Conflict(Conflict::Concurrent { .. })) => Err(ArmError::concurrent_write(id.as_str())),
         Err(other) => Err(other.into()),

@@ -394,7 +394,7 @@ pub async fn resolve_principal(client: &ApiClient, assignee: &str) -> anyhow::Re
         .ok_or_else(|| anyhow::anyhow!("'{id}' has no managed identity (no principalId)"))
 }
 
-fn urlencode(s: &str) -> String {
+pub fn urlencode(s: &str) -> String {
     form_urlencoded_byte_serialize(s)
 }
 

@@ -37,6 +37,19 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Print `export` lines that point SDKs, az and curl at inkan.
     Env(env::EnvArgs),
+    /// Run a command as a workload (VM, managed cluster, site or slot): its identity endpoint
+    /// and the CA trust variables are set, other credential variables removed.
+    Exec {
+        /// The workload: a resource id, or <group>/<name> (<group>/<site>/<slot> for a slot).
+        #[arg(long = "as", value_name = "TARGET")]
+        as_workload: String,
+        /// The server's data directory.
+        #[arg(long, env = "INKAN_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+        /// The command and its arguments.
+        #[arg(trailing_var_arg = true, required = true)]
+        command: Vec<String>,
+    },
     /// Create or update the resources of a world file (YAML or JSON, ARM shapes).
     Apply {
         /// The world file.
@@ -97,11 +110,19 @@ pub enum Command {
     },
 }
 
-/// Runs a parsed command line.
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+/// Runs a parsed command line; returns the process exit code.
+pub async fn run(cli: Cli) -> anyhow::Result<u8> {
+    if let Command::Exec { as_workload, data_dir, command } = &cli.command {
+        return env::exec(as_workload, data_dir.clone(), command).await;
+    }
+    run_command(cli.command).await.map(|()| 0)
+}
+
+async fn run_command(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve(args) => serve::run(args).await,
-        Command::Env(args) => env::run(&args),
+        Command::Env(args) => env::run(&args).await,
+        Command::Exec { .. } => unreachable!("handled in run"),
         Command::Apply { file, target } => {
             let client = crate::client::ApiClient::connect(&target).await?;
             let report = crate::world::apply_file(&client, &file).await?;

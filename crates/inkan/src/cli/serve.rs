@@ -23,6 +23,9 @@ pub struct ServeArgs {
     /// HTTPS port for the token authority, ARM and Key Vault [default: 8443; 0 picks a free port].
     #[arg(long, env = "INKAN_PORT")]
     port: Option<u16>,
+    /// Plain-HTTP port of the identity endpoints (IMDS, App Service) [default: 8090; 0 picks a free port].
+    #[arg(long, env = "INKAN_IDENTITY_PORT")]
+    identity_port: Option<u16>,
     /// DNS domain of inkan's hosts (<vault>.vault.<domain>) [default: localhost].
     #[arg(long, env = "INKAN_DOMAIN")]
     domain: Option<String>,
@@ -51,6 +54,7 @@ impl ServeArgs {
             data_dir: self.data_dir.clone(),
             listen: self.listen.clone(),
             port: self.port,
+            identity_port: self.identity_port,
             domain: self.domain.clone(),
             world: self.world.clone(),
             master_key_file: self.master_key_file.clone(),
@@ -123,6 +127,7 @@ fn banner(server: &inkan_server::Server, settings: &Settings, ready: std::time::
     println!("inkan {} ready in {} ms", env!("CARGO_PKG_VERSION"), ready.as_millis());
     println!("  token authority, ARM  {}   (listening on {})", server.urls.base, addrs.join(", "));
     println!("  Key Vault hosts       https://<vault>.{}", server.urls.vault_suffix());
+    println!("  identity endpoints    {}   (IMDS per VM, App Service; see `inkan env --as`)", s.identity_url);
     println!("  tenant                {}", s.tenant_id);
     println!("  subscription          {}", s.subscription_id);
     println!("  CA certificate        {}", server.data_dir.ca_cert_path().display());

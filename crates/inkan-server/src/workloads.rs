@@ -1,0 +1,185 @@
+//! The workloads that identity endpoints serve (VMs, AKS node pools, sites and slots), with
+//! their attached identities, in memory.
+//!
+//! The identity endpoints answer from this index without touching the store, so a token
+//! request is a hash lookup. The index is rebuilt from the store after every control-plane
+//! write, before the write returns: an identity attached or detached is effective for the very
+//! next token request.
+//!
+//! Each workload has two endpoint secrets derived from the master key (so they are stable across
+//! restarts and nothing more is stored): the IMDS path prefix (`/imds/<secret>`) and the App
+//! Service `X-IDENTITY-HEADER`. A process must be given its workload's secret to get its tokens;
+//! no other workload's token is reachable by accident.
+
+use arc_swap::ArcSwap;
+use inkan_core::workload::{AttachedIdentity, IdentityKind};
+use inkan_store::{ResourceQuery, ResourceRecord, Store};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+/// What kind of identity endpoint a workload gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkloadKind {
+    /// IMDS: virtual machines.
+    VirtualMachine,
+    /// IMDS on the nodes: the kubelet identity of a managed cluster.
+    ManagedCluster,
+    /// The App Service identity endpoint: sites.
+    Site,
+    /// The App Service identity endpoint: deployment slots, each with its own identities.
+    Slot,
+}
+
+impl WorkloadKind {
+    fn of(type_key: &str) -> Option<Self> {
+        match type_key {
+            "microsoft.compute/virtualmachines" => Some(Self::VirtualMachine),
+            "microsoft.containerservice/managedclusters" => Some(Self::ManagedCluster),
+            "microsoft.web/sites" => Some(Self::Site),
+            "microsoft.web/sites/slots" => Some(Self::Slot),
+            _ => None,
+        }
+    }
+
+    /// Whether the workload reaches its identities through IMDS (else the App Service endpoint).
+    pub fn uses_imds(self) -> bool {
+        matches!(self, Self::VirtualMachine | Self::ManagedCluster)
+    }
+}
+
+/// One workload.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub resource_id: String,
+    pub kind: WorkloadKind,
+    pub identities: Vec<AttachedIdentity>,
+    /// The secret in the IMDS path prefix (`/imds/<secret>`), for IMDS workloads.
+    pub imds_secret: String,
+    /// The App Service `X-IDENTITY-HEADER`, for sites and slots.
+    pub header_secret: String,
+    /// The stored ARM body, for `/metadata/instance`.
+    pub body: Value,
+}
+
+#[derive(Debug, Default)]
+struct Snapshot {
+    by_imds_secret: HashMap<String, Arc<Workload>>,
+    by_header_secret: HashMap<String, Arc<Workload>>,
+    by_resource: HashMap<String, Arc<Workload>>,
+}
+
+/// The index, swappable as a whole.
+pub struct WorkloadIndex {
+    key: Zeroizing<Vec<u8>>,
+    current: ArcSwap<Snapshot>,
+}
+
+impl std::fmt::Debug for WorkloadIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkloadIndex").field("workloads", &self.current.load().by_resource.len()).finish()
+    }
+}
+
+impl WorkloadIndex {
+    /// An empty index whose endpoint secrets derive from `key`.
+    pub fn new(key: Zeroizing<Vec<u8>>) -> Self {
+        Self { key, current: ArcSwap::from_pointee(Snapshot::default()) }
+    }
+
+    /// The workload whose IMDS prefix secret is `secret`.
+    pub fn by_imds_secret(&self, secret: &str) -> Option<Arc<Workload>> {
+        self.current.load().by_imds_secret.get(secret).cloned()
+    }
+
+    /// The site or slot whose identity header is `secret`.
+    pub fn by_header_secret(&self, secret: &str) -> Option<Arc<Workload>> {
+        self.current.load().by_header_secret.get(secret).cloned()
+    }
+
+    /// A workload by resource id (any case).
+    pub fn by_resource(&self, id: &str) -> Option<Arc<Workload>> {
+        self.current.load().by_resource.get(&id.to_ascii_lowercase()).cloned()
+    }
+
+    /// Every principal attached to some workload.
+    pub fn attached_principals(&self) -> std::collections::HashSet<String> {
+        self.current
+            .load()
+            .by_resource
+            .values()
+            .flat_map(|w| w.identities.iter().map(|i| i.principal_id.clone()))
+            .collect()
+    }
+
+    /// Rebuilds the index from the store.
+    pub async fn reload(&self, store: &dyn Store) -> anyhow::Result<()> {
+        let all = store.list_resources(&ResourceQuery::default()).await?;
+        let identities: HashMap<String, &ResourceRecord> = all
+            .iter()
+            .filter(|r| r.type_key == "microsoft.managedidentity/userassignedidentities")
+            .map(|r| (r.key(), r))
+            .collect();
+        let mut snapshot = Snapshot::default();
+        for record in &all {
+            let Some(kind) = WorkloadKind::of(&record.type_key) else { continue };
+            let mut attached = Vec::new();
+            let identity = &record.body["identity"];
+            let has_system =
+                identity["type"].as_str().is_some_and(|t| t.to_ascii_lowercase().contains("systemassigned"));
+            if has_system && let Some(oid) = identity["principalId"].as_str() {
+                let principal = store.principal(oid.parse()?).await?;
+                if let Some(p) = principal.filter(|p| p.deleted_at.is_none()) {
+                    attached.push(AttachedIdentity {
+                        kind: IdentityKind::SystemAssigned,
+                        name: "system-assigned".into(),
+                        principal_id: p.object_id.to_string(),
+                        client_id: p.client_id.to_string(),
+                        resource_id: record.id.clone(),
+                    });
+                }
+            }
+            let mut user_ids: Vec<String> =
+                identity["userAssignedIdentities"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+            if kind == WorkloadKind::ManagedCluster
+                && let Some(kubelet) =
+                    record.body["properties"]["identityProfile"]["kubeletidentity"]["resourceId"].as_str()
+            {
+                // Nodes carry the kubelet identity, not the control plane's.
+                user_ids = vec![kubelet.to_owned()];
+                attached.clear();
+            }
+            for id in user_ids {
+                if let Some(uai) = identities.get(&id.to_ascii_lowercase()) {
+                    let props = &uai.body["properties"];
+                    attached.push(AttachedIdentity {
+                        kind: IdentityKind::UserAssigned,
+                        name: uai.body["name"].as_str().unwrap_or_default().to_owned(),
+                        principal_id: props["principalId"].as_str().unwrap_or_default().to_owned(),
+                        client_id: props["clientId"].as_str().unwrap_or_default().to_owned(),
+                        resource_id: uai.id.clone(),
+                    });
+                }
+            }
+            let key = record.key();
+            let workload = Arc::new(Workload {
+                imds_secret: inkan_crypto::digest::hmac_hex(&self.key, format!("imds|{key}").as_bytes())[..32]
+                    .to_owned(),
+                header_secret: inkan_crypto::digest::hmac_hex(&self.key, format!("app-service|{key}").as_bytes()),
+                resource_id: record.id.clone(),
+                kind,
+                identities: attached,
+                body: record.body.clone(),
+            });
+            if kind.uses_imds() {
+                snapshot.by_imds_secret.insert(workload.imds_secret.clone(), Arc::clone(&workload));
+            } else {
+                snapshot.by_header_secret.insert(workload.header_secret.clone(), Arc::clone(&workload));
+            }
+            snapshot.by_resource.insert(key, workload);
+        }
+        self.current.store(Arc::new(snapshot));
+        Ok(())
+    }
+}
