@@ -22,7 +22,7 @@ wait_https() { # url, ca
 measure_inkan() { # data-dir
   local dir=$1 start end pid tenant
   start=$(now_ms)
-  "$bin" serve --data-dir "$dir" --port $port --listen 127.0.0.1 >/dev/null 2>&1 &
+  "$bin" serve --data-dir "$dir" --port $port --identity-port 0 --listen 127.0.0.1 >/dev/null 2>&1 &
   pid=$!
   until [ -f "$dir/server.json" ]; do sleep 0.002; done
   tenant=$(sed -n 's/.*"tenantId": "\([^"]*\)".*/\1/p' "$dir/server.json")

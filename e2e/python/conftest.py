@@ -50,7 +50,7 @@ def inkan(tmp_path_factory) -> Inkan:
     data_dir = tmp_path_factory.mktemp("inkan-data")
     log = open(data_dir.parent / "inkan-serve.log", "w")
     process = subprocess.Popen(
-        [str(INKAN), "serve", "--data-dir", str(data_dir), "--port", "0", "--listen", "127.0.0.1"],
+        [str(INKAN), "serve", "--data-dir", str(data_dir), "--port", "0", "--identity-port", "0", "--listen", "127.0.0.1"],
         stdout=log, stderr=subprocess.STDOUT,
     )
     info_file = data_dir / "server.json"

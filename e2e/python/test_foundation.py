@@ -105,11 +105,11 @@ def test_serve_applies_a_world_file_before_it_reports_ready(tmp_path):
     data_dir = tmp_path / "world-data"
     world = ROOT / "examples" / "vm-two-identities.yaml"
     process = subprocess.Popen(
-        [str(INKAN), "serve", "--data-dir", str(data_dir), "--port", "0", "--listen", "127.0.0.1", "--world", str(world)],
+        [str(INKAN), "serve", "--data-dir", str(data_dir), "--port", "0", "--identity-port", "0", "--listen", "127.0.0.1", "--world", str(world)],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     try:
-        banner = [process.stdout.readline() for _ in range(8)]
+        banner = [process.stdout.readline() for _ in range(9)]
         assert banner[0].startswith("inkan ") and " ready in " in banner[0], banner
         world_line = next(line for line in banner if line.strip().startswith("world"))
         assert "6 created, 0 updated, 0 unchanged" in world_line, world_line

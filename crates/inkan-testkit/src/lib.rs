@@ -42,6 +42,7 @@ impl TestServer {
             data_dir: Some(path.clone()),
             listen: Some(vec!["127.0.0.1".parse().expect("ip")]),
             port: Some(port),
+            identity_port: Some(0),
             ..Default::default()
         })
         .expect("settings");
