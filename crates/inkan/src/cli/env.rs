@@ -140,7 +140,7 @@ pub fn shell_quote(value: &str) -> String {
 }
 
 /// `inkan exec --as TARGET -- CMD...`: runs CMD with the workload's environment; exits with its code.
-pub async fn exec(target: &str, data_dir: Option<PathBuf>, command: &[String]) -> anyhow::Result<u8> {
+pub async fn exec(target: &str, data_dir: Option<PathBuf>, extra_env: &[String], command: &[String]) -> anyhow::Result<u8> {
     let args = EnvArgs { admin: false, as_workload: Some(target.to_owned()), server: None, data_dir };
     let lines = lines(&args).await?;
     let (program, rest) = command.split_first().ok_or_else(|| anyhow::anyhow!("no command given after --"))?;
@@ -150,6 +150,10 @@ pub async fn exec(target: &str, data_dir: Option<PathBuf>, command: &[String]) -
         child.env_remove(var);
     }
     for (k, v) in lines.iter().filter(|(k, _)| !k.starts_with('#')) {
+        child.env(k, v);
+    }
+    for pair in extra_env {
+        let (k, v) = pair.split_once('=').ok_or_else(|| anyhow::anyhow!("-e expects NAME=VALUE, got '{pair}'"))?;
         child.env(k, v);
     }
     let status = child.status().map_err(|e| anyhow::anyhow!("cannot run '{program}': {e}"))?;

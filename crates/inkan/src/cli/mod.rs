@@ -46,6 +46,9 @@ pub enum Command {
         /// The server's data directory.
         #[arg(long, env = "INKAN_DATA_DIR")]
         data_dir: Option<PathBuf>,
+        /// Extra variables for the command, as on the workload (e.g. -e AZURE_CLIENT_ID=<id>).
+        #[arg(short = 'e', long = "env", value_name = "NAME=VALUE")]
+        extra_env: Vec<String>,
         /// The command and its arguments.
         #[arg(trailing_var_arg = true, required = true)]
         command: Vec<String>,
@@ -112,8 +115,8 @@ pub enum Command {
 
 /// Runs a parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> anyhow::Result<u8> {
-    if let Command::Exec { as_workload, data_dir, command } = &cli.command {
-        return env::exec(as_workload, data_dir.clone(), command).await;
+    if let Command::Exec { as_workload, data_dir, extra_env, command } = &cli.command {
+        return env::exec(as_workload, data_dir.clone(), extra_env, command).await;
     }
     run_command(cli.command).await.map(|()| 0)
 }
