@@ -139,6 +139,22 @@ impl TestServer {
         (status, value)
     }
 
+    /// `http://127.0.0.1:<port>`: the identity listener.
+    pub fn identity_url(&self) -> String {
+        self.server.state.identity_url.clone()
+    }
+
+    /// The IMDS base a workload is given (`AZURE_POD_IDENTITY_AUTHORITY_HOST`), or panics.
+    pub fn imds_base(&self, resource_id: &str) -> String {
+        let workload = self.server.state.workloads.by_resource(resource_id).expect("an IMDS workload");
+        format!("{}/imds/{}", self.identity_url(), workload.imds_secret)
+    }
+
+    /// The App Service identity header of a site or slot, or panics.
+    pub fn identity_header(&self, resource_id: &str) -> String {
+        self.server.state.workloads.by_resource(resource_id).expect("a site or slot").header_secret.clone()
+    }
+
     /// A client of the public API, as the `inkan` CLI uses it.
     pub async fn cli_client(&self) -> inkan_cli::client::ApiClient {
         let target = inkan_cli::cli::Target {

@@ -140,7 +140,12 @@ pub fn shell_quote(value: &str) -> String {
 }
 
 /// `inkan exec --as TARGET -- CMD...`: runs CMD with the workload's environment; exits with its code.
-pub async fn exec(target: &str, data_dir: Option<PathBuf>, extra_env: &[String], command: &[String]) -> anyhow::Result<u8> {
+pub async fn exec(
+    target: &str,
+    data_dir: Option<PathBuf>,
+    extra_env: &[String],
+    command: &[String],
+) -> anyhow::Result<u8> {
     let args = EnvArgs { admin: false, as_workload: Some(target.to_owned()), server: None, data_dir };
     let lines = lines(&args).await?;
     let (program, rest) = command.split_first().ok_or_else(|| anyhow::anyhow!("no command given after --"))?;
