@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod arm;
+pub mod audit;
 pub mod bootstrap;
 pub mod config;
 pub mod data_dir;
@@ -49,6 +50,7 @@ pub struct Server {
     pub data_dir: DataDir,
     shutdown: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    audit_writer: tokio::task::JoinHandle<()>,
 }
 
 impl std::fmt::Debug for Server {
@@ -82,6 +84,7 @@ impl Server {
         let port = https_addrs.first().map_or(settings.port, SocketAddr::port);
         let urls = PublicUrls::new(&settings.domain, port);
         let tls_config = tls::server_config(&ca, &urls, clock.now())?;
+        let (audit, audit_writer) = audit::AuditLog::start(Arc::clone(&store), Arc::clone(&clock));
         let state: SharedState = Arc::new(AppState {
             tokens: tokens::TokenService::new(Arc::clone(&keys), Arc::clone(&clock), urls.base.clone()),
             store,
@@ -94,6 +97,7 @@ impl Server {
             workloads,
             mi_tokens: mi_tokens::ManagedIdentityTokens::default(),
             identity_url,
+            audit,
         });
         state.workloads.reload(state.store.as_ref()).await?;
         let info = ServerInfo {
@@ -114,7 +118,7 @@ impl Server {
             tokio::spawn(listener::serve(listeners, Some(tls_config), router(Arc::clone(&state)), shutdown_rx.clone())),
             tokio::spawn(listener::serve(identity_listeners, None, identity::router(Arc::clone(&state)), shutdown_rx)),
         ];
-        Ok(Server { https_addrs, identity_addrs, urls, state, data_dir: dir, shutdown, tasks })
+        Ok(Server { https_addrs, identity_addrs, urls, state, data_dir: dir, shutdown, tasks, audit_writer })
     }
 
     /// Stops accepting, finishes requests in flight, and returns when the server is down.
@@ -123,6 +127,9 @@ impl Server {
         for task in self.tasks {
             let _ = task.await;
         }
+        // Requests are done: let the audit writer drain what they recorded.
+        self.state.audit.close();
+        let _ = self.audit_writer.await;
         let _ = std::fs::remove_file(self.data_dir.server_info_path());
     }
 }

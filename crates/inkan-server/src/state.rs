@@ -26,6 +26,7 @@ pub struct AppState {
     pub mi_tokens: ManagedIdentityTokens,
     /// `http://127.0.0.1:<port>`: the plain-HTTP identity listener (IMDS, App Service).
     pub identity_url: String,
+    pub audit: crate::audit::AuditLog,
 }
 
 impl AppState {

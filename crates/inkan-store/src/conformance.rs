@@ -101,6 +101,44 @@ pub async fn run_all(store: &dyn Store) {
     signing_keys_rotate(store).await;
     resources_are_case_insensitive_and_guarded(store).await;
     role_assignments_are_unique(store).await;
+    audit_events_round_trip(store).await;
+}
+
+async fn audit_events_round_trip(store: &dyn Store) {
+    let event = |secs, outcome, caller: &str| AuditEvent {
+        seq: 0,
+        at: at(secs),
+        surface: "imds".into(),
+        caller_resource: Some(caller.into()),
+        principal_id: Some("p1".into()),
+        client_id: Some("c1".into()),
+        audience: Some("https://vault.azure.net".into()),
+        outcome,
+        reason: "r".into(),
+    };
+    store
+        .append_audit(vec![event(1, AuditOutcome::Issued, "/sub/vm1"), event(2, AuditOutcome::Refused, "/sub/VM2")])
+        .await
+        .expect("append");
+    let all = store.list_audit(&AuditQuery { limit: 10, ..Default::default() }).await.expect("list");
+    assert_eq!(all.len(), 2);
+    assert!(all[0].seq > all[1].seq, "newest first");
+    let refused = store
+        .list_audit(&AuditQuery {
+            outcome: Some(AuditOutcome::Refused),
+            caller_contains: Some("vm2".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].caller_resource.as_deref(), Some("/sub/VM2"));
+    let by_client = store
+        .list_audit(&AuditQuery { identity: Some("C1".into()), since: Some(at(2)), limit: 10, ..Default::default() })
+        .await
+        .expect("list");
+    assert_eq!(by_client.len(), 1);
 }
 
 async fn bootstrap_is_once(store: &dyn Store) {

@@ -61,4 +61,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn put_role_assignment(&self, record: RoleAssignmentRecord) -> StoreResult<()>;
     /// Deletes an assignment; returns it if it existed.
     async fn delete_role_assignment(&self, key: &str) -> StoreResult<Option<RoleAssignmentRecord>>;
+
+    /// Appends audit events in one transaction.
+    async fn append_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()>;
+    /// Lists audit events, newest first.
+    async fn list_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>>;
 }

@@ -198,3 +198,47 @@ impl RoleAssignmentRecord {
         self.id.to_ascii_lowercase()
     }
 }
+
+/// Whether a token was issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditOutcome {
+    Issued,
+    Refused,
+}
+
+impl AuditOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditOutcome::Issued => "issued",
+            AuditOutcome::Refused => "refused",
+        }
+    }
+}
+
+/// One token issued or refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// Assigned by the store; 0 before it is appended.
+    pub seq: i64,
+    pub at: OffsetDateTime,
+    /// `imds`, `app-service`, `token-endpoint`, `agent`.
+    pub surface: String,
+    pub caller_resource: Option<String>,
+    pub principal_id: Option<String>,
+    pub client_id: Option<String>,
+    pub audience: Option<String>,
+    pub outcome: AuditOutcome,
+    pub reason: String,
+}
+
+/// Which audit events to list, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    pub outcome: Option<AuditOutcome>,
+    /// Case-insensitive substring of the caller resource.
+    pub caller_contains: Option<String>,
+    /// Principal (object) id or client id.
+    pub identity: Option<String>,
+    pub since: Option<OffsetDateTime>,
+    pub limit: usize,
+}

@@ -16,6 +16,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/inkan/v1/signing-keys", get(list_signing_keys))
         .route("/inkan/v1/signing-keys/rotate", post(rotate_signing_keys))
         .route("/inkan/v1/workload-environment", get(workload_environment))
+        .route("/inkan/v1/audit", get(list_audit))
 }
 
 fn require_admin(caller: &Caller, action: &str) -> Result<(), ArmError> {
@@ -134,4 +135,68 @@ fn resolve_workload(state: &SharedState, target: &str) -> Result<std::sync::Arc<
             ),
         )),
     }
+}
+
+/// The audit log, newest first: `?outcome=issued|refused&resource=<substring>&identity=<object or
+/// client id>&since=<RFC 3339>&limit=<n>`.
+async fn list_audit(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ArmError> {
+    require_admin(&caller, "inkan/audit/read")?;
+    let outcome = match query.get("outcome").map(String::as_str) {
+        None | Some("") => None,
+        Some("issued") => Some(inkan_store::AuditOutcome::Issued),
+        Some("refused") => Some(inkan_store::AuditOutcome::Refused),
+        Some(other) => {
+            return Err(ArmError::bad_request(
+                "InvalidQueryParameter",
+                format!("outcome '{other}' is not 'issued' or 'refused'."),
+            ));
+        }
+    };
+    let since = match query.get("since") {
+        None => None,
+        Some(text) => {
+            Some(time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map_err(|e| {
+                ArmError::bad_request(
+                    "InvalidQueryParameter",
+                    format!("since '{text}' is not an RFC 3339 time ({e}), e.g. 2026-11-24T10:00:00Z."),
+                )
+            })?)
+        }
+    };
+    let limit = match query.get("limit") {
+        None => 100,
+        Some(text) => text.parse::<usize>().ok().filter(|n| (1..=10_000).contains(n)).ok_or_else(|| {
+            ArmError::bad_request("InvalidQueryParameter", format!("limit '{text}' must be 1-10000."))
+        })?,
+    };
+    let events = state
+        .store
+        .list_audit(&inkan_store::AuditQuery {
+            outcome,
+            caller_contains: query.get("resource").cloned(),
+            identity: query.get("identity").cloned(),
+            since,
+            limit,
+        })
+        .await?;
+    let items: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            json!({
+                "time": inkan_core::clock::rfc3339(e.at),
+                "surface": e.surface,
+                "outcome": e.outcome.as_str(),
+                "caller": e.caller_resource,
+                "principalId": e.principal_id,
+                "clientId": e.client_id,
+                "audience": e.audience,
+                "reason": e.reason,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "value": items })))
 }

@@ -4,6 +4,7 @@
 
 use super::errors::AppServiceError;
 use super::query::Query;
+use crate::audit::Decision;
 use crate::state::SharedState;
 use axum::Json;
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -77,6 +78,12 @@ pub(super) fn token(
         [one] => one.clone(),
         _ => return Err(bad("Only one of client_id, principal_id, object_id and mi_res_id may be given.".into())),
     };
+    let mut decision = Decision {
+        surface: "app-service",
+        caller_resource: Some(&workload.resource_id),
+        audience: Some(resource),
+        ..Default::default()
+    };
     let identity = select(&workload.identities, &selector, DefaultRule::SystemOnly).map_err(|e| {
         let what = describe_attached(&workload.identities);
         let name = &workload.resource_id;
@@ -88,9 +95,14 @@ pub(super) fn token(
             ),
             _ => format!("inkan: the requested identity is not attached to {name}; {what}."),
         };
-        AppServiceError::new(StatusCode::BAD_REQUEST, format!("Unable to load the proper Managed Identity. {hint}"))
+        let message = format!("Unable to load the proper Managed Identity. {hint}");
+        state.audit.refused(&decision, &message);
+        AppServiceError::new(StatusCode::BAD_REQUEST, message)
     })?;
+    decision.principal_id = Some(&identity.principal_id);
+    decision.client_id = Some(&identity.client_id);
     if !state.is_known_resource(resource) {
+        state.audit.refused(&decision, "unknown resource (AADSTS500011)");
         return Err(bad(format!(
             "AADSTS500011: The resource principal named {resource} was not found in the tenant named {}.",
             state.tenant_id
@@ -100,6 +112,7 @@ pub(super) fn token(
         tracing::error!("minting a managed-identity token failed: {e:#}");
         AppServiceError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error; see the inkan log.")
     })?;
+    state.audit.issued(&decision);
     let expires_on = match protocol {
         // Epoch seconds as a string: Python int()-parses it, Rust wants a string, Node takes both.
         Protocol::Current => issued.expires_on.to_string(),

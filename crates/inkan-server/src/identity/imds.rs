@@ -4,6 +4,7 @@
 use super::errors::ImdsError;
 use super::instance;
 use super::query::Query;
+use crate::audit::Decision;
 use crate::state::SharedState;
 use crate::workloads::Workload;
 use axum::Json;
@@ -161,9 +162,21 @@ fn token(state: &SharedState, workload: &Workload, query: &Query, version: &str)
             ));
         }
     };
-    let identity = select(&workload.identities, &selector, DefaultRule::SystemThenSingleUser)
-        .map_err(|e| selection_error(state, workload, &selector, e))?;
+    let mut decision = Decision {
+        surface: "imds",
+        caller_resource: Some(&workload.resource_id),
+        audience: Some(resource),
+        ..Default::default()
+    };
+    let identity = select(&workload.identities, &selector, DefaultRule::SystemThenSingleUser).map_err(|e| {
+        let error = selection_error(state, workload, &selector, e);
+        state.audit.refused(&decision, &error.description);
+        error
+    })?;
+    decision.principal_id = Some(&identity.principal_id);
+    decision.client_id = Some(&identity.client_id);
     if !state.is_known_resource(resource) {
+        state.audit.refused(&decision, "unknown resource (AADSTS500011)");
         return Err(ImdsError::bad_request(
             "invalid_resource",
             format!(
@@ -177,6 +190,7 @@ fn token(state: &SharedState, workload: &Workload, query: &Query, version: &str)
         tracing::error!("minting a managed-identity token failed: {e:#}");
         ImdsError::internal()
     })?;
+    state.audit.issued(&decision);
     let now = state.clock.unix();
     let expires_in = (issued.expires_on - now).max(0).to_string();
     // Every value is a string, as IMDS writes them.

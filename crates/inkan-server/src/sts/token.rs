@@ -2,6 +2,7 @@
 //! v2 (`scope`) and v1 (`resource`).
 
 use super::{StsError, TenantRef, resolve_tenant};
+use crate::audit::Decision;
 use crate::state::SharedState;
 use axum::Json;
 use axum::body::Bytes;
@@ -49,12 +50,30 @@ async fn token(
     body: Bytes,
     flavour: Flavour,
 ) -> Result<Response, StsError> {
-    let now = state.clock.now();
-    let tenant_id = match resolve_tenant(&state, &tenant)? {
-        TenantRef::Ours(t) => t,
-        TenantRef::MultiTenant(_) => return Err(StsError::tenant_not_found(&tenant, now)),
-    };
     let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let result = issue(&state, &tenant, &headers, &form, flavour).await;
+    let client_id = form.get("client_id").map(String::as_str);
+    let audience = form.get("scope").or_else(|| form.get("resource")).map(String::as_str);
+    let decision = Decision { surface: "token-endpoint", client_id, audience, ..Default::default() };
+    match &result {
+        Ok(_) => state.audit.issued(&decision),
+        Err(e) => state.audit.refused(&decision, &format!("AADSTS{}: {}", e.code, e.message)),
+    }
+    result
+}
+
+async fn issue(
+    state: &SharedState,
+    tenant: &str,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+    flavour: Flavour,
+) -> Result<Response, StsError> {
+    let now = state.clock.now();
+    let tenant_id = match resolve_tenant(state, tenant)? {
+        TenantRef::Ours(t) => t,
+        TenantRef::MultiTenant(_) => return Err(StsError::tenant_not_found(tenant, now)),
+    };
     let grant_type = form.get("grant_type").ok_or_else(|| StsError::missing_parameter("grant_type", now))?;
     if grant_type != "client_credentials" {
         return Err(StsError::unsupported_grant_type(grant_type, now));
@@ -62,7 +81,7 @@ async fn token(
     if form.contains_key("client_assertion") {
         return Err(StsError::unsupported_assertion(now));
     }
-    let (client_id_text, secret) = client_credentials(&headers, &form).ok_or_else(|| match form.get("client_id") {
+    let (client_id_text, secret) = client_credentials(headers, form).ok_or_else(|| match form.get("client_id") {
         None => StsError::missing_parameter("client_id", now),
         Some(_) => StsError::missing_credential(now),
     })?;
@@ -79,13 +98,13 @@ async fn token(
         .store
         .principal_by_client_id(client_id)
         .await
-        .map_err(|e| internal(&state, e))?
+        .map_err(|e| internal(state, e))?
         .filter(|p| p.deleted_at.is_none() && p.tenant_id == state.tenant_id)
         .ok_or_else(unknown_client)?;
     if principal.kind != PrincipalKind::Application {
         return Err(StsError::managed_identity_has_no_secret(&client_id_text, now));
     }
-    let secrets = state.store.client_secrets(client_id).await.map_err(|e| internal(&state, e))?;
+    let secrets = state.store.client_secrets(client_id).await.map_err(|e| internal(state, e))?;
     let presented = inkan_crypto::digest::sha256(secret.as_bytes());
     let matching = secrets.iter().find(|s| inkan_crypto::digest::constant_time_eq(&s.verifier, &presented));
     match matching {
@@ -110,7 +129,7 @@ async fn token(
         issued_at: now.unix_timestamp(),
         lifetime_secs: APP_TOKEN_LIFETIME_SECS,
     };
-    let issued = state.tokens.issue(&grant).map_err(|e| internal(&state, e))?;
+    let issued = state.tokens.issue(&grant).map_err(|e| internal(state, e))?;
     let body = match flavour {
         Flavour::V2 => json!({
             "token_type": "Bearer",

@@ -4,7 +4,10 @@ use super::map_err;
 use crate::StoreResult;
 use rusqlite::Connection;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql")),
+    (2, "audit", include_str!("../../migrations/sqlite/0002_audit.sql")),
+];
 
 /// Applies every migration not yet applied, each in its own transaction.
 pub(super) fn apply(conn: &mut Connection) -> StoreResult<()> {

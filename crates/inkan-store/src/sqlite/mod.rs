@@ -6,6 +6,7 @@
 //! and a small pool of reader connections that read concurrently under WAL. All calls run on
 //! tokio's blocking pool.
 
+mod audit;
 mod directory;
 mod keys;
 mod migrate;
@@ -13,9 +14,9 @@ mod resources;
 mod role_assignments;
 
 use crate::{
-    BootstrapRecord, ClientSecretRecord, Conflict, Initialization, PrincipalRecord, ResourceChange, ResourceQuery,
-    ResourceRecord, RoleAssignmentRecord, SigningKeyRecord, Store, StoreError, StoreResult, SubscriptionRecord,
-    TenantRecord,
+    AuditEvent, AuditQuery, BootstrapRecord, ClientSecretRecord, Conflict, Initialization, PrincipalRecord,
+    ResourceChange, ResourceQuery, ResourceRecord, RoleAssignmentRecord, SigningKeyRecord, Store, StoreError,
+    StoreResult, SubscriptionRecord, TenantRecord,
 };
 use async_trait::async_trait;
 use inkan_core::ids::{ClientId, ObjectId};
@@ -229,6 +230,15 @@ impl Store for SqliteStore {
     async fn delete_role_assignment(&self, key: &str) -> StoreResult<Option<RoleAssignmentRecord>> {
         let key = key.to_owned();
         self.write(move |tx, _| role_assignments::delete(tx, &key)).await
+    }
+
+    async fn append_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()> {
+        self.write(move |tx, _| audit::append(tx, &events)).await
+    }
+
+    async fn list_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {
+        let query = query.clone();
+        self.read(move |c, _| audit::list(c, &query)).await
     }
 }
 

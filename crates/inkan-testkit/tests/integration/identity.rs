@@ -181,3 +181,34 @@ async fn the_legacy_app_service_protocol_uses_its_own_header_and_date_format() {
     assert_eq!(body["statusCode"], 401);
     assert!(body["message"].as_str().unwrap().contains("inkan env --as"));
 }
+
+#[tokio::test]
+async fn every_token_issued_or_refused_is_audited() {
+    let vm = vm_with_identities().await;
+    let base = vm.server.imds_base(&vm.vm_id);
+    let md = [("Metadata", "true")];
+    let (status, _, _) = imds(&vm.server, &base, TOKEN, &md, Method::GET).await;
+    assert_eq!(status, StatusCode::OK);
+    let stranger = format!("{TOKEN}&client_id=00000000-0000-0000-0000-000000000000");
+    let (status, _, _) = imds(&vm.server, &base, &stranger, &md, Method::GET).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // The writer is asynchronous: poll briefly.
+    let mut refused = Value::Null;
+    for _ in 0..100 {
+        let (_, list) = vm.server.arm(Method::GET, "/inkan/v1/audit?outcome=refused&resource=vm1", None).await;
+        if list["value"].as_array().is_some_and(|v| !v.is_empty()) {
+            refused = list;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let event = &refused["value"][0];
+    assert_eq!(event["surface"], "imds");
+    assert_eq!(event["caller"], vm.vm_id.as_str());
+    assert_eq!(event["audience"], "https://vault.azure.net");
+    assert!(event["reason"].as_str().unwrap().starts_with("Identity not found"));
+    let (_, issued) = vm.server.arm(Method::GET, "/inkan/v1/audit?outcome=issued&resource=vm1", None).await;
+    assert_eq!(issued["value"].as_array().unwrap().len(), 1);
+    let (status, bad) = vm.server.arm(Method::GET, "/inkan/v1/audit?outcome=maybe", None).await;
+    assert_eq!((status, bad["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("InvalidQueryParameter")));
+}

@@ -106,6 +106,26 @@ pub enum Command {
         #[command(flatten)]
         target: Target,
     },
+    /// Tokens issued and refused, newest first.
+    Audit {
+        /// Only issued or only refused tokens.
+        #[arg(long, value_parser = ["issued", "refused"])]
+        outcome: Option<String>,
+        /// Only callers whose resource id contains this text.
+        #[arg(long)]
+        resource: Option<String>,
+        /// Only this identity (object id or client id).
+        #[arg(long)]
+        identity: Option<String>,
+        /// Only events at or after this time (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// At most this many events.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[command(flatten)]
+        target: Target,
+    },
     /// Show or check the configuration `inkan serve` would use.
     Config {
         #[command(subcommand)]
@@ -140,6 +160,24 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
         Command::Vault { command, target } => manage::vault(&target, command).await,
         Command::Role { command, target } => manage::role(&target, command).await,
         Command::Keys { command, target } => keys::run(&target, command).await,
+        Command::Audit { outcome, resource, identity, since, limit, target } => {
+            let client = crate::client::ApiClient::connect(&target).await?;
+            let mut path = format!("/inkan/v1/audit?limit={limit}");
+            for (name, value) in
+                [("outcome", outcome), ("resource", resource), ("identity", identity), ("since", since)]
+            {
+                if let Some(v) = value {
+                    path.push_str(&format!("&{name}={}", manage::urlencode(&v)));
+                }
+            }
+            let list = client.call(reqwest::Method::GET, &path, None).await?;
+            let rows = list["value"].as_array().cloned().unwrap_or_default();
+            output::print_table(
+                &rows,
+                &["time", "surface", "outcome", "caller", "clientId", "audience", "reason"],
+                target.output,
+            )
+        }
         Command::Config { command } => serve::config(command),
     }
 }
