@@ -98,6 +98,7 @@ impl Server {
             mi_tokens: mi_tokens::ManagedIdentityTokens::default(),
             identity_url,
             audit,
+            known_resources: state::KnownResources::new(&urls),
         });
         state.workloads.reload(state.store.as_ref()).await?;
         let info = ServerInfo {

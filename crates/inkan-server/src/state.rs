@@ -27,6 +27,58 @@ pub struct AppState {
     /// `http://127.0.0.1:<port>`: the plain-HTTP identity listener (IMDS, App Service).
     pub identity_url: String,
     pub audit: crate::audit::AuditLog,
+    /// The resources tokens can be issued for.
+    pub known_resources: KnownResources,
+}
+
+/// The resources the token authority issues tokens for: Entra's well-known first-party
+/// resources plus inkan's own surfaces. Anything else is AADSTS500011. Built once at start.
+#[derive(Debug)]
+pub struct KnownResources {
+    list: Vec<String>,
+    normalized: std::collections::HashSet<String>,
+}
+
+impl KnownResources {
+    pub fn new(urls: &PublicUrls) -> Self {
+        let mut list: Vec<String> = [
+            "https://management.core.windows.net/",
+            "https://management.azure.com/",
+            "https://vault.azure.net",
+            "https://containerregistry.azure.net",
+            "https://graph.microsoft.com",
+            "https://storage.azure.com",
+            "https://database.windows.net",
+            "https://servicebus.azure.net",
+            "https://eventhubs.azure.net",
+            "https://cognitiveservices.azure.com",
+            "https://ossrdbms-aad.database.windows.net",
+            "https://monitor.azure.com",
+            "api://AzureADTokenExchange",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        list.push(format!("{}/", urls.base));
+        list.push(format!("https://{}", urls.vault_suffix()));
+        list.push(format!("https://{}", urls.registry_suffix()));
+        let normalized = list.iter().map(|r| Self::normalize(r)).collect();
+        Self { list, normalized }
+    }
+
+    /// Whether `resource` is known (case and trailing slashes are not significant).
+    pub fn contains(&self, resource: &str) -> bool {
+        self.normalized.contains(&Self::normalize(resource))
+    }
+
+    /// Every known resource, for hints.
+    pub fn list(&self) -> &[String] {
+        &self.list
+    }
+
+    fn normalize(resource: &str) -> String {
+        resource.trim_end_matches('/').to_ascii_lowercase()
+    }
 }
 
 impl AppState {
@@ -58,39 +110,5 @@ impl AppState {
         audiences.push(format!("{}/", self.urls.base));
         audiences.push(self.urls.base.clone());
         audiences
-    }
-
-    /// The resources the token authority issues tokens for (Entra's well-known first-party
-    /// resources plus inkan's own surfaces). Anything else is AADSTS500011.
-    pub fn known_resources(&self) -> Vec<String> {
-        let mut known: Vec<String> = [
-            "https://management.core.windows.net/",
-            "https://management.azure.com/",
-            "https://vault.azure.net",
-            "https://containerregistry.azure.net",
-            "https://graph.microsoft.com",
-            "https://storage.azure.com",
-            "https://database.windows.net",
-            "https://servicebus.azure.net",
-            "https://eventhubs.azure.net",
-            "https://cognitiveservices.azure.com",
-            "https://ossrdbms-aad.database.windows.net",
-            "https://monitor.azure.com",
-            "api://AzureADTokenExchange",
-        ]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
-        known.push(format!("{}/", self.urls.base));
-        known.push(format!("https://{}", self.urls.vault_suffix()));
-        known.push(format!("https://{}", self.urls.registry_suffix()));
-        known
-    }
-
-    /// Whether `resource` names a known resource (trailing slashes are not significant).
-    pub fn is_known_resource(&self, resource: &str) -> bool {
-        let trimmed = resource.trim_end_matches('/');
-        !trimmed.is_empty()
-            && self.known_resources().iter().any(|k| k.trim_end_matches('/').eq_ignore_ascii_case(trimmed))
     }
 }

@@ -115,6 +115,7 @@ async fn audit_events_round_trip(store: &dyn Store) {
         audience: Some("https://vault.azure.net".into()),
         outcome,
         reason: "r".into(),
+        count: 1,
     };
     store
         .append_audit(vec![event(1, AuditOutcome::Issued, "/sub/vm1"), event(2, AuditOutcome::Refused, "/sub/VM2")])

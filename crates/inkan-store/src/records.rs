@@ -200,7 +200,7 @@ impl RoleAssignmentRecord {
 }
 
 /// Whether a token was issued.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuditOutcome {
     Issued,
     Refused,
@@ -216,7 +216,7 @@ impl AuditOutcome {
 }
 
 /// One token issued or refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AuditEvent {
     /// Assigned by the store; 0 before it is appended.
     pub seq: i64,
@@ -229,6 +229,8 @@ pub struct AuditEvent {
     pub audience: Option<String>,
     pub outcome: AuditOutcome,
     pub reason: String,
+    /// How many identical events (same second, same fields) this row stands for.
+    pub count: u64,
 }
 
 /// Which audit events to list, newest first.

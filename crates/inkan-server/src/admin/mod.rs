@@ -195,6 +195,7 @@ async fn list_audit(
                 "clientId": e.client_id,
                 "audience": e.audience,
                 "reason": e.reason,
+                "count": e.count,
             })
         })
         .collect();

@@ -101,7 +101,7 @@ pub(super) fn token(
     })?;
     decision.principal_id = Some(&identity.principal_id);
     decision.client_id = Some(&identity.client_id);
-    if !state.is_known_resource(resource) {
+    if !state.known_resources.contains(resource) {
         state.audit.refused(&decision, "unknown resource (AADSTS500011)");
         return Err(bad(format!(
             "AADSTS500011: The resource principal named {resource} was not found in the tenant named {}.",

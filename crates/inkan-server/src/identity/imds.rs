@@ -111,13 +111,14 @@ pub(super) fn handle(
         }))
         .into_response_with(axum::http::StatusCode::BAD_REQUEST);
     }
+    // `path` is what follows the prefix, without its leading slash.
     match path {
-        "/metadata/identity/oauth2/token" => token(state, &workload, &query, version).into_response(),
-        "/metadata/identity/info" => Json(json!({"tenantId": state.tenant_id.to_string()})).into_response(),
-        p if p == "/metadata/instance" || p.starts_with("/metadata/instance/") => {
-            instance::respond(state, &workload, &p["/metadata/instance".len()..], &query)
+        "metadata/identity/oauth2/token" => token(state, &workload, &query, version).into_response(),
+        "metadata/identity/info" => Json(json!({"tenantId": state.tenant_id.to_string()})).into_response(),
+        p if p == "metadata/instance" || p.starts_with("metadata/instance/") => {
+            instance::respond(state, &workload, &p["metadata/instance".len()..], &query)
         }
-        other => ImdsError::not_found(&format!("IMDS has no category '{other}'")).into_response(),
+        other => ImdsError::not_found(&format!("IMDS has no category '/{other}'")).into_response(),
     }
 }
 
@@ -175,14 +176,14 @@ fn token(state: &SharedState, workload: &Workload, query: &Query, version: &str)
     })?;
     decision.principal_id = Some(&identity.principal_id);
     decision.client_id = Some(&identity.client_id);
-    if !state.is_known_resource(resource) {
+    if !state.known_resources.contains(resource) {
         state.audit.refused(&decision, "unknown resource (AADSTS500011)");
         return Err(ImdsError::bad_request(
             "invalid_resource",
             format!(
                 "AADSTS500011: The resource principal named {resource} was not found in the tenant named {}. Resources inkan knows: {}.",
                 state.tenant_id,
-                state.known_resources().join(", ")
+                state.known_resources.list().join(", ")
             ),
         ));
     }
@@ -193,18 +194,15 @@ fn token(state: &SharedState, workload: &Workload, query: &Query, version: &str)
     state.audit.issued(&decision);
     let now = state.clock.unix();
     let expires_in = (issued.expires_on - now).max(0).to_string();
-    // Every value is a string, as IMDS writes them.
-    let body = json!({
-        "access_token": issued.access_token,
-        "client_id": identity.client_id,
-        "expires_in": expires_in,
-        "expires_on": issued.expires_on.to_string(),
-        "ext_expires_in": expires_in,
-        "not_before": issued.not_before.to_string(),
-        "resource": resource,
-        "token_type": "Bearer",
-    });
-    Ok(([(header::CONTENT_TYPE, "application/json; charset=utf-8")], Json(body)).into_response())
+    // Every value is a string, as IMDS writes them. Written directly: this is the hot path.
+    // The token and the client id are base64url and a GUID; only the resource needs escaping.
+    let resource_json = serde_json::to_string(resource).unwrap_or_else(|_| "\"\"".to_owned());
+    let body = format!(
+        "{{\"access_token\":\"{}\",\"client_id\":\"{}\",\"expires_in\":\"{expires_in}\",\"expires_on\":\"{}\",\
+         \"ext_expires_in\":\"{expires_in}\",\"not_before\":\"{}\",\"resource\":{resource_json},\"token_type\":\"Bearer\"}}",
+        issued.access_token, identity.client_id, issued.expires_on, issued.not_before
+    );
+    Ok(([(header::CONTENT_TYPE, "application/json; charset=utf-8")], body).into_response())
 }
 
 fn selection_error(state: &SharedState, workload: &Workload, selector: &Selector, e: SelectionError) -> ImdsError {

@@ -18,8 +18,7 @@ mod query;
 
 use crate::state::SharedState;
 use axum::Router;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method, Uri};
+use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 
 /// The identity listener's routes.
@@ -27,22 +26,18 @@ pub fn router(state: SharedState) -> Router {
     Router::new().fallback(dispatch).with_state(state)
 }
 
-async fn dispatch(
-    State(state): State<SharedState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let path = uri.path().to_ascii_lowercase();
+/// Takes the request whole (no extractor copies its headers): this is the token hot path.
+async fn dispatch(State(state): State<SharedState>, request: Request) -> Response {
+    let (method, headers) = (request.method(), request.headers());
+    let path = request.uri().path().to_ascii_lowercase();
     let path = path.trim_end_matches('/');
-    let query = query.unwrap_or_default();
+    let query = request.uri().query().unwrap_or_default();
     if let Some(rest) = path.strip_prefix("/imds/") {
         let (secret, tail) = rest.split_once('/').unwrap_or((rest, ""));
-        return imds::handle(&state, &method, secret, &format!("/{tail}"), &headers, &query).into_response();
+        return imds::handle(&state, method, secret, tail, headers, query);
     }
     if path == "/msi/token" {
-        return app_service::token(&state, &method, &headers, &query).into_response();
+        return app_service::token(&state, method, headers, query).into_response();
     }
     if path.starts_with("/metadata") {
         return errors::ImdsError::bad_request(

@@ -114,8 +114,8 @@ async fn issue(
         }
         Some(_) => {}
     }
-    if !state.is_known_resource(&resource) {
-        return Err(StsError::unknown_resource(&resource, &tenant_id, &state.known_resources(), now));
+    if !state.known_resources.contains(&resource) {
+        return Err(StsError::unknown_resource(&resource, &tenant_id, state.known_resources.list(), now));
     }
     let grant = TokenGrant {
         tenant_id,

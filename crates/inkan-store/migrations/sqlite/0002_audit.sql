@@ -8,6 +8,7 @@ CREATE TABLE audit_events (
     client_id        TEXT,
     audience         TEXT,
     outcome          TEXT NOT NULL CHECK (outcome IN ('issued', 'refused')),
-    reason           TEXT NOT NULL
+    reason           TEXT NOT NULL,
+    count            INTEGER NOT NULL DEFAULT 1 -- identical events in the same second, stored once
 );
 CREATE INDEX audit_events_at ON audit_events(at);
