@@ -54,10 +54,10 @@ impl AuditLog {
                         Err(mpsc::error::TryRecvError::Disconnected) => break true,
                     }
                 };
-                if !batch.is_empty() {
-                    if let Err(e) = store.append_audit(collapse(std::mem::take(&mut batch))).await {
-                        tracing::error!("writing audit events failed: {e}");
-                    }
+                if !batch.is_empty()
+                    && let Err(e) = store.append_audit(collapse(std::mem::take(&mut batch))).await
+                {
+                    tracing::error!("writing audit events failed: {e}");
                 }
                 if closed {
                     break;
