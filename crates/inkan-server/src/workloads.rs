@@ -53,6 +53,10 @@ impl WorkloadKind {
 #[derive(Debug, Clone)]
 pub struct Workload {
     pub resource_id: String,
+    /// `resource_id`, shared with audit events.
+    pub audit_caller: Arc<str>,
+    /// (principal id, client id) of each of `identities`, shared with audit events.
+    pub audit_identities: Vec<(Arc<str>, Arc<str>)>,
     pub kind: WorkloadKind,
     pub identities: Vec<AttachedIdentity>,
     /// The secret in the IMDS path prefix (`/imds/<secret>`), for IMDS workloads.
@@ -168,6 +172,11 @@ impl WorkloadIndex {
                     .to_owned(),
                 header_secret: inkan_crypto::digest::hmac_hex(&self.key, format!("app-service|{key}").as_bytes()),
                 resource_id: record.id.clone(),
+                audit_caller: Arc::from(record.id.as_str()),
+                audit_identities: attached
+                    .iter()
+                    .map(|a| (Arc::from(a.principal_id.as_str()), Arc::from(a.client_id.as_str())))
+                    .collect(),
                 kind,
                 identities: attached,
                 body: record.body.clone(),
@@ -181,5 +190,26 @@ impl WorkloadIndex {
         }
         self.current.store(Arc::new(snapshot));
         Ok(())
+    }
+}
+
+impl Workload {
+    /// An audit decision for a token request by this workload; `identity` is one of its own.
+    pub fn decision(
+        &self,
+        surface: &'static str,
+        identity: Option<&AttachedIdentity>,
+        audience: Option<Arc<str>>,
+    ) -> crate::audit::Decision {
+        let ids = identity
+            .and_then(|i| self.identities.iter().position(|a| std::ptr::eq(a, i)))
+            .and_then(|i| self.audit_identities.get(i));
+        crate::audit::Decision {
+            surface,
+            caller_resource: Some(Arc::clone(&self.audit_caller)),
+            principal_id: ids.map(|(p, _)| Arc::clone(p)),
+            client_id: ids.map(|(_, c)| Arc::clone(c)),
+            audience,
+        }
     }
 }

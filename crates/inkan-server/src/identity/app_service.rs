@@ -4,13 +4,13 @@
 
 use super::errors::AppServiceError;
 use super::query::Query;
-use crate::audit::Decision;
 use crate::state::SharedState;
 use axum::Json;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use inkan_core::workload::{DefaultRule, SelectionError, Selector, describe_attached, select};
 use serde_json::json;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Protocol {
@@ -78,12 +78,6 @@ pub(super) fn token(
         [one] => one.clone(),
         _ => return Err(bad("Only one of client_id, principal_id, object_id and mi_res_id may be given.".into())),
     };
-    let mut decision = Decision {
-        surface: "app-service",
-        caller_resource: Some(&workload.resource_id),
-        audience: Some(resource),
-        ..Default::default()
-    };
     let identity = select(&workload.identities, &selector, DefaultRule::SystemOnly).map_err(|e| {
         let what = describe_attached(&workload.identities);
         let name = &workload.resource_id;
@@ -96,12 +90,11 @@ pub(super) fn token(
             _ => format!("inkan: the requested identity is not attached to {name}; {what}."),
         };
         let message = format!("Unable to load the proper Managed Identity. {hint}");
-        state.audit.refused(&decision, &message);
+        state.audit.refused(&workload.decision("app-service", None, Some(Arc::from(resource))), &message);
         AppServiceError::new(StatusCode::BAD_REQUEST, message)
     })?;
-    decision.principal_id = Some(&identity.principal_id);
-    decision.client_id = Some(&identity.client_id);
     if !state.known_resources.contains(resource) {
+        let decision = workload.decision("app-service", Some(identity), Some(Arc::from(resource)));
         state.audit.refused(&decision, "unknown resource (AADSTS500011)");
         return Err(bad(format!(
             "AADSTS500011: The resource principal named {resource} was not found in the tenant named {}.",
@@ -112,7 +105,7 @@ pub(super) fn token(
         tracing::error!("minting a managed-identity token failed: {e:#}");
         AppServiceError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error; see the inkan log.")
     })?;
-    state.audit.issued(&decision);
+    state.audit.issued(&workload.decision("app-service", Some(identity), Some(state.audit.audience(resource))));
     let expires_on = match protocol {
         // Epoch seconds as a string: Python int()-parses it, Rust wants a string, Node takes both.
         Protocol::Current => issued.expires_on.to_string(),

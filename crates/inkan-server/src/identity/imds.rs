@@ -4,7 +4,6 @@
 use super::errors::ImdsError;
 use super::instance;
 use super::query::Query;
-use crate::audit::Decision;
 use crate::state::SharedState;
 use crate::workloads::Workload;
 use axum::Json;
@@ -12,6 +11,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
 use inkan_core::workload::{DefaultRule, SelectionError, Selector, describe_attached, select};
 use serde_json::json;
+use std::sync::Arc;
 
 /// IMDS versions (Azure publishes 2017-03-01 to 2024; the identity endpoint needs 2018-02-01+).
 const API_VERSIONS: &[&str] = &[
@@ -163,20 +163,13 @@ fn token(state: &SharedState, workload: &Workload, query: &Query, version: &str)
             ));
         }
     };
-    let mut decision = Decision {
-        surface: "imds",
-        caller_resource: Some(&workload.resource_id),
-        audience: Some(resource),
-        ..Default::default()
-    };
     let identity = select(&workload.identities, &selector, DefaultRule::SystemThenSingleUser).map_err(|e| {
         let error = selection_error(state, workload, &selector, e);
-        state.audit.refused(&decision, &error.description);
+        state.audit.refused(&workload.decision("imds", None, Some(Arc::from(resource))), &error.description);
         error
     })?;
-    decision.principal_id = Some(&identity.principal_id);
-    decision.client_id = Some(&identity.client_id);
     if !state.known_resources.contains(resource) {
+        let decision = workload.decision("imds", Some(identity), Some(Arc::from(resource)));
         state.audit.refused(&decision, "unknown resource (AADSTS500011)");
         return Err(ImdsError::bad_request(
             "invalid_resource",
@@ -191,7 +184,7 @@ fn token(state: &SharedState, workload: &Workload, query: &Query, version: &str)
         tracing::error!("minting a managed-identity token failed: {e:#}");
         ImdsError::internal()
     })?;
-    state.audit.issued(&decision);
+    state.audit.issued(&workload.decision("imds", Some(identity), Some(state.audit.audience(resource))));
     let now = state.clock.unix();
     let expires_in = (issued.expires_on - now).max(0).to_string();
     // Every value is a string, as IMDS writes them. Written directly: this is the hot path.

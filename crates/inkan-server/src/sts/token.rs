@@ -52,9 +52,13 @@ async fn token(
 ) -> Result<Response, StsError> {
     let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
     let result = issue(&state, &tenant, &headers, &form, flavour).await;
-    let client_id = form.get("client_id").map(String::as_str);
-    let audience = form.get("scope").or_else(|| form.get("resource")).map(String::as_str);
-    let decision = Decision { surface: "token-endpoint", client_id, audience, ..Default::default() };
+    let shared = |v: Option<&String>| v.map(|v| std::sync::Arc::from(v.as_str()));
+    let decision = Decision {
+        surface: "token-endpoint",
+        client_id: shared(form.get("client_id")),
+        audience: shared(form.get("scope").or_else(|| form.get("resource"))),
+        ..Default::default()
+    };
     match &result {
         Ok(_) => state.audit.issued(&decision),
         Err(e) => state.audit.refused(&decision, &format!("AADSTS{}: {}", e.code, e.message)),
