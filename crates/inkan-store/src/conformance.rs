@@ -215,6 +215,50 @@ async fn resources_are_case_insensitive_and_guarded(store: &dyn Store) {
     let delete = ResourceChange { deletes: vec![(id.to_lowercase(), Expect::Generation(2))], ..Default::default() };
     store.write_resources(delete).await.expect("delete");
     assert!(store.resource(&id.to_lowercase()).await.expect("get").is_none());
+    // A child whose parent is gone is refused, not orphaned.
+    let child = |parent: &str, name: &str| ResourceRecord {
+        parent_key: Some(parent.to_lowercase()),
+        global_name: None,
+        ..resource(&format!("{parent}/children/{name}"), json!({}), 1)
+    };
+    let orphan = ResourceChange {
+        upserts: vec![(child(id, "c1"), Expect::Absent)],
+        require_present: vec![id.to_lowercase()],
+        ..Default::default()
+    };
+    assert!(matches!(store.write_resources(orphan).await, Err(StoreError::Conflict(Conflict::Concurrent { .. }))));
+    // A cascade deletes the group's resources and retires their identities' principals.
+    let parent = "/subscriptions/s/resourceGroups/RG/providers/Microsoft.KeyVault/vaults/p1";
+    let principal = PrincipalRecord {
+        object_id: ObjectId::random(),
+        client_id: ClientId::random(),
+        tenant_id: store.tenants().await.expect("tenants")[0].id,
+        display_name: "c2".into(),
+        kind: PrincipalKind::SystemAssigned,
+        resource_id: Some(format!("{parent}/children/c2")),
+        created_at: at(0),
+        deleted_at: None,
+    };
+    let create = ResourceChange {
+        upserts: vec![(resource(parent, json!({}), 1), Expect::Absent), (child(parent, "c2"), Expect::Absent)],
+        new_principals: vec![principal.clone()],
+        ..Default::default()
+    };
+    store.write_resources(create).await.expect("create parent and child");
+    let cascade = ResourceChange {
+        cascades: vec![Cascade::Group { subscription_id: "s".into(), group_key: "rg".into() }],
+        at: Some(at(50)),
+        ..Default::default()
+    };
+    store.write_resources(cascade).await.expect("cascade");
+    assert!(
+        store
+            .list_resources(&ResourceQuery { group_key: Some("rg".into()), ..Default::default() })
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert_eq!(store.principal(principal.object_id).await.expect("get").expect("kept").deleted_at, Some(at(50)));
 }
 
 async fn role_assignments_are_unique(store: &dyn Store) {

@@ -174,8 +174,23 @@ pub struct ResourceChange {
     pub retired_principals: Vec<ObjectId>,
     /// Role assignments removed with the resources (assignments at or below a deleted scope).
     pub deleted_role_assignment_scopes: Vec<String>,
+    /// Keys that must exist when the change commits (a child's parent, a resource's group), so
+    /// a write racing the deletion of its parent fails instead of leaving an orphan.
+    pub require_present: Vec<String>,
+    /// Deletions decided inside the transaction: everything in a group, or every child of a
+    /// resource, with the principals of their identities retired.
+    pub cascades: Vec<Cascade>,
     /// When the change happens.
     pub at: Option<OffsetDateTime>,
+}
+
+/// A deletion of a set of resources, evaluated inside the write transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cascade {
+    /// Every resource of a resource group (the group's own row included).
+    Group { subscription_id: String, group_key: String },
+    /// Every child of a resource.
+    Children { parent_key: String },
 }
 
 /// A role assignment.

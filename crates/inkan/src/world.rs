@@ -169,16 +169,28 @@ fn same_assignment(desired: &Value, current: &Value) -> bool {
 /// case-insensitively; locations and identity types compared as ARM normalises them).
 fn contains(desired: &Value, current: &Value, path: &str) -> bool {
     match (desired, current) {
-        (Value::Object(d), Value::Object(c)) => d.iter().all(|(k, dv)| {
-            let cv = c.iter().find(|(ck, _)| ck.eq_ignore_ascii_case(k)).map(|(_, v)| v).unwrap_or(&Value::Null);
-            contains(dv, cv, &format!("{path}.{k}"))
-        }),
+        (Value::Object(d), Value::Object(c)) => {
+            // Maps a PUT replaces whole must have exactly the desired keys: a tag or an identity
+            // removed from the file is a change.
+            let replaced_whole = matches!(path, ".tags" | ".identity.userAssignedIdentities");
+            if replaced_whole && d.len() != c.len() {
+                return false;
+            }
+            d.iter().all(|(k, dv)| {
+                let cv = c.iter().find(|(ck, _)| ck.eq_ignore_ascii_case(k)).map(|(_, v)| v).unwrap_or(&Value::Null);
+                contains(dv, cv, &format!("{path}.{k}"))
+            })
+        }
         (Value::Array(d), Value::Array(c)) => {
             d.len() == c.len() && d.iter().zip(c).all(|(dv, cv)| contains(dv, cv, path))
         }
         (Value::String(d), Value::String(c)) if path == ".location" => inkan_core::arm::normalize_location(d) == *c,
         (Value::String(d), Value::String(c)) if path == ".identity.type" => {
             d.replace(' ', "").eq_ignore_ascii_case(&c.replace(' ', ""))
+        }
+        // Resource ids compare as ARM compares them: without regard to case.
+        (Value::String(d), Value::String(c)) if d.starts_with("/subscriptions/") || d.starts_with("/providers/") => {
+            d.eq_ignore_ascii_case(c)
         }
         (d, c) => d == c,
     }
@@ -255,5 +267,18 @@ mod tests {
         assert!(contains(&desired, &current, ""));
         assert!(!contains(&json!({"location": "westus"}), &current, ""));
         assert!(!contains(&json!({"properties": {"enableRbacAuthorization": true}}), &current, ""));
+        // A tag or an identity removed from the file is a change.
+        let tagged = json!({"tags": {"a": "1", "b": "2"}});
+        assert!(!contains(&json!({"tags": {"a": "1"}}), &tagged, ""));
+        assert!(contains(&json!({"tags": {"a": "1", "b": "2"}}), &tagged, ""));
+        let no_users = json!({"identity": {"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": {}}});
+        assert!(!contains(&no_users, &current, ""));
+        // Resource ids ignore case.
+        let kubelet = json!({"properties": {"kubeletidentity": "/subscriptions/S/resourceGroups/RG/x"}});
+        assert!(contains(
+            &json!({"properties": {"kubeletidentity": "/subscriptions/s/resourcegroups/rg/x"}}),
+            &kubelet,
+            ""
+        ));
     }
 }

@@ -263,10 +263,20 @@ pub fn parse_path(path: &str) -> Result<ArmPath, IdError> {
         return Err(malformed("it must start with '/'"));
     }
     let trimmed = path.trim_end_matches('/');
-    let segments: Vec<&str> = if trimmed.is_empty() { Vec::new() } else { trimmed[1..].split('/').collect() };
-    if segments.iter().any(|s| s.is_empty()) {
+    let raw: Vec<&str> = if trimmed.is_empty() { Vec::new() } else { trimmed[1..].split('/').collect() };
+    if raw.iter().any(|s| s.is_empty()) {
         return Err(malformed("it contains an empty segment ('//')"));
     }
+    // SDKs percent-encode names (`rg(1)` arrives as `rg%281%29`): decode each segment.
+    let decoded: Vec<std::borrow::Cow<'_, str>> = raw
+        .iter()
+        .map(|s| percent_decode(s))
+        .collect::<Option<_>>()
+        .ok_or_else(|| malformed("it has an invalid percent-encoding"))?;
+    if decoded.iter().any(|s| s.contains('/')) {
+        return Err(malformed("a segment decodes to a '/'"));
+    }
+    let segments: Vec<&str> = decoded.iter().map(AsRef::as_ref).collect();
     let mut parts = Vec::new();
     let mut i = 0;
     if segments.first().is_some_and(|s| s.eq_ignore_ascii_case("subscriptions")) {
@@ -341,9 +351,42 @@ pub fn parse_path(path: &str) -> Result<ArmPath, IdError> {
     Ok(ArmPath::Item(ResourceId::from_parts(parts)))
 }
 
+/// Decodes `%XX` escapes; `None` for a bad escape or invalid UTF-8.
+fn percent_decode(segment: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !segment.contains('%') {
+        return Some(std::borrow::Cow::Borrowed(segment));
+    }
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = segment.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().map(std::borrow::Cow::Owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_encoded_names_are_decoded() {
+        let id = match parse_path(&format!("/subscriptions/{SUB}/resourcegroups/rg%281%29")).unwrap() {
+            ArmPath::Item(id) => id,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(id.resource_group(), Some("rg(1)"));
+        assert!(parse_path(&format!("/subscriptions/{SUB}/resourcegroups/a%2Fb")).is_err());
+        assert!(parse_path(&format!("/subscriptions/{SUB}/resourcegroups/a%zz")).is_err());
+        assert!(parse_path(&format!("/subscriptions/{SUB}/resourcegroups/%C3%A9t%C3%A9")).is_ok());
+    }
 
     const SUB: &str = "00000000-0000-0000-0000-000000000001";
 

@@ -2,7 +2,6 @@
 
 use super::auth::{Caller, authorize};
 use super::error::ArmError;
-use super::identities::principals_owned_by;
 use super::request::{ArmRequest, json_response, list_response};
 use super::subscriptions;
 use crate::state::SharedState;
@@ -10,7 +9,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use inkan_core::arm::names::NameRule;
 use inkan_core::arm::{ResourceId, normalize_location};
-use inkan_store::{Expect, ResourceChange, ResourceQuery, ResourceRecord};
+use inkan_store::{Cascade, Expect, ResourceChange, ResourceQuery, ResourceRecord};
 use serde_json::{Value, json};
 
 const TYPE: &str = "Microsoft.Resources/resourceGroups";
@@ -23,6 +22,7 @@ pub(super) async fn list(
     sub: &ResourceId,
 ) -> Result<Response, ArmError> {
     req.api_version_for(TYPE)?;
+    req.require_get("the resource group collection")?;
     require_subscription(state, sub).await?;
     authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/read", sub.as_str())?;
     let query = ResourceQuery {
@@ -68,7 +68,7 @@ pub(super) async fn handle(
             if let Some(current) = &existing {
                 let current_location = current.body["location"].as_str().unwrap_or_default();
                 if current_location != location {
-                    return Err(ArmError::bad_request(
+                    return Err(ArmError::conflict(
                         "InvalidResourceGroupLocation",
                         format!(
                             "Invalid resource group location '{location}'. The Resource group already exists in location \
@@ -178,21 +178,17 @@ async fn write(
 }
 
 async fn delete(state: &SharedState, id: &ResourceId, group: &ResourceRecord) -> Result<(), ArmError> {
-    let now = state.clock.now();
-    let members = state
-        .store
-        .list_resources(&ResourceQuery {
-            subscription_id: id.subscription().map(str::to_owned),
-            group_key: id.resource_group().map(str::to_ascii_lowercase),
-            ..Default::default()
-        })
-        .await?;
-    let mut change = ResourceChange { at: Some(now), ..Default::default() };
-    for member in &members {
-        change.retired_principals.extend(principals_owned_by(member));
-        let expect = if member.key() == group.key() { Expect::Generation(group.generation) } else { Expect::Any };
-        change.deletes.push((member.key(), expect));
-    }
-    change.deleted_role_assignment_scopes.push(id.key().to_owned());
+    // The members are found and deleted inside the store's transaction, so a resource created
+    // concurrently is either deleted too or refused, never orphaned.
+    let change = ResourceChange {
+        at: Some(state.clock.now()),
+        require_present: vec![group.key()],
+        cascades: vec![Cascade::Group {
+            subscription_id: id.subscription().unwrap_or_default().to_owned(),
+            group_key: id.resource_group().unwrap_or_default().to_ascii_lowercase(),
+        }],
+        deleted_role_assignment_scopes: vec![id.key().to_owned()],
+        ..Default::default()
+    };
     super::resources::commit(state, id, change).await
 }

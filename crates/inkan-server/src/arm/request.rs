@@ -35,6 +35,11 @@ impl ArmRequest {
         self.query.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
+    /// Lists only answer GET: a PUT that forgot the resource name must not look like success.
+    pub fn require_get(&self, what: &str) -> Result<(), ArmError> {
+        if self.method == Method::GET { Ok(()) } else { Err(ArmError::method_not_allowed(self.method.as_str(), what)) }
+    }
+
     /// Checks the api-version against the type's published list.
     pub fn api_version_for(&self, type_name: &str) -> Result<(), ArmError> {
         if accepts_api_version(type_name, &self.api_version) {

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use inkan_core::arm::identity::IdentityRequest;
 use inkan_core::arm::types::types_in_namespace;
 use inkan_core::arm::{ParentKind, ResourceId, ResourceType, normalize_location, resource_type};
-use inkan_store::{Conflict, Expect, ResourceChange, ResourceQuery, ResourceRecord, StoreError};
+use inkan_store::{Cascade, Conflict, Expect, ResourceChange, ResourceQuery, ResourceRecord, StoreError};
 use serde_json::{Map, Value, json};
 
 /// Top-level fields a request may carry besides `location`, `tags`, `identity` and `properties`.
@@ -46,9 +46,16 @@ pub(super) async fn handle(
             let rendered = put(state, caller, req, id, ty, existing.as_ref(), body).await?;
             Ok(json_response(status, &rendered))
         }
+        Method::HEAD => {
+            authorize(caller, &format!("{}/read", ty.name), id.as_str())?;
+            Ok(if existing.is_some() { StatusCode::NO_CONTENT } else { StatusCode::NOT_FOUND }.into_response())
+        }
         Method::PATCH => {
             authorize(caller, &format!("{}/write", ty.name), id.as_str())?;
-            let current = existing.ok_or_else(|| not_found(id, ty))?;
+            let Some(current) = existing else {
+                check_parents(state, id, ty).await?;
+                return Err(not_found(id, ty));
+            };
             let patch = req.json_object()?;
             let merged = merge_patch(&current.body, &patch)?;
             let rendered = put(state, caller, req, id, ty, Some(&current), merged).await?;
@@ -76,9 +83,7 @@ pub(super) async fn list_collection(
 ) -> Result<Response, ArmError> {
     let ty = resource_type(member_type).ok_or_else(|| unknown_type(member_type))?;
     req.api_version_for(ty.name)?;
-    if req.method != Method::GET {
-        return Err(ArmError::method_not_allowed(req.method.as_str(), &format!("the {} collection", ty.name)));
-    }
+    req.require_get(&format!("the {} collection", ty.name))?;
     authorize(caller, &format!("{}/read", ty.name), parent.as_str())?;
     let query = match ty.parent {
         ParentKind::Resource(_) => {
@@ -114,6 +119,7 @@ pub(super) async fn list_generic(
     scope: &ResourceId,
 ) -> Result<Response, ArmError> {
     req.api_version_for("Microsoft.Resources/resources")?;
+    req.require_get("the resource collection")?;
     require_scope(state, scope).await?;
     authorize(caller, "Microsoft.Resources/subscriptions/resources/read", scope.as_str())?;
     let query = ResourceQuery {
@@ -121,10 +127,20 @@ pub(super) async fn list_generic(
         group_key: scope.resource_group().map(str::to_ascii_lowercase),
         ..Default::default()
     };
-    let type_filter = req
-        .param("$filter")
-        .and_then(|f| f.strip_prefix("resourceType eq "))
-        .map(|t| t.trim_matches('\'').to_ascii_lowercase());
+    let type_filter = match req.param("$filter").map(str::trim).filter(|f| !f.is_empty()) {
+        None => None,
+        Some(f) => Some(
+            f.strip_prefix("resourceType eq '")
+                .and_then(|t| t.strip_suffix('\''))
+                .map(str::to_ascii_lowercase)
+                .ok_or_else(|| {
+                    ArmError::bad_request(
+                        "InvalidFilterInQueryString",
+                        format!("The $filter '{f}' is not supported; use resourceType eq '<namespace>/<type>'."),
+                    )
+                })?,
+        ),
+    };
     let items = state
         .store
         .list_resources(&query)
@@ -174,7 +190,19 @@ async fn put(
     let mut change = ResourceChange { at: Some(now), ..Default::default() };
     let location = if ty.tracked {
         let location = body.get("location").and_then(Value::as_str).map(normalize_location).filter(|l| !l.is_empty());
-        Some(location.ok_or_else(ArmError::location_required)?)
+        let location = location.ok_or_else(ArmError::location_required)?;
+        let current = existing.and_then(|e| e.body["location"].as_str());
+        if let Some(current) = current.filter(|c| *c != location) {
+            return Err(ArmError::conflict(
+                "InvalidResourceLocation",
+                format!(
+                    "The resource '{name}' already exists in location '{current}' in resource group '{}'. A resource with the same \
+                     name cannot be created in location '{location}'. Please select a new resource name.",
+                    id.resource_group().unwrap_or_default()
+                ),
+            ));
+        }
+        Some(location)
     } else {
         None
     };
@@ -243,6 +271,15 @@ async fn put(
         updated_at: now,
     };
     change.upserts.push((record, expect));
+    // The parent and the group must still exist when this commits.
+    if matches!(ty.parent, ParentKind::Resource(_))
+        && let Some(parent) = id.parent()
+    {
+        change.require_present.push(parent.key().to_owned());
+    }
+    if let (Some(sub), Some(group)) = (id.subscription(), id.resource_group()) {
+        change.require_present.push(format!("/subscriptions/{sub}/resourcegroups/{}", group.to_ascii_lowercase()));
+    }
     commit(state, id, change).await?;
     Ok(rendered)
 }
@@ -252,13 +289,9 @@ async fn delete(state: &SharedState, id: &ResourceId, current: &ResourceRecord) 
     let mut change = ResourceChange { at: Some(now), ..Default::default() };
     change.retired_principals.extend(principals_owned_by(current));
     change.deletes.push((current.key(), Expect::Generation(current.generation)));
-    // Child resources (slots, federated credentials) go with their parent.
-    let children =
-        state.store.list_resources(&ResourceQuery { parent_key: Some(current.key()), ..Default::default() }).await?;
-    for child in &children {
-        change.retired_principals.extend(principals_owned_by(child));
-        change.deletes.push((child.key(), Expect::Any));
-    }
+    // Child resources (slots, federated credentials) go with their parent, found inside the
+    // transaction so a child created concurrently is not left behind.
+    change.cascades.push(Cascade::Children { parent_key: current.key() });
     change.deleted_role_assignment_scopes.push(id.key().to_owned());
     commit(state, id, change).await
 }

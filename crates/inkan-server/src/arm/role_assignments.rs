@@ -101,6 +101,19 @@ async fn create(
             ),
         ));
     }
+    if let Some(body_scope) = props.get("scope").and_then(Value::as_str) {
+        let uri_scope = if scope.is_root() { "/".to_owned() } else { scope.as_str().to_owned() };
+        if !body_scope.trim_end_matches('/').eq_ignore_ascii_case(uri_scope.trim_end_matches('/'))
+            && !(body_scope == "/" && scope.is_root())
+        {
+            return Err(ArmError::bad_request(
+                "InvalidCreateRoleAssignmentRequest",
+                format!(
+                    "The role assignment scope '{body_scope}' must match the scope specified on the URI '{uri_scope}'."
+                ),
+            ));
+        }
+    }
     let principal_type = props.get("principalType").and_then(Value::as_str).unwrap_or("ServicePrincipal");
     if !PRINCIPAL_TYPES.contains(&principal_type) {
         return Err(ArmError::bad_request(
@@ -172,14 +185,11 @@ pub(super) async fn list(
     scope: &ResourceId,
 ) -> Result<Response, ArmError> {
     req.api_version_for(TYPE)?;
+    req.require_get("the role assignment collection (a new assignment needs a GUID name)")?;
     super::resources::require_scope(state, scope).await?;
     authorize(caller, "Microsoft.Authorization/roleAssignments/read", scope.as_str())?;
-    let filter = req.param("$filter").unwrap_or_default().to_owned();
-    let at_scope_only = filter.contains("atScope()");
-    let principal = filter
-        .split("principalId eq ")
-        .nth(1)
-        .map(|rest| rest.trim().trim_start_matches('\'').split('\'').next().unwrap_or_default().to_ascii_lowercase());
+    let filter = AssignmentFilter::parse(req.param("$filter").unwrap_or_default())?;
+    let (at_scope_only, principal) = (filter.at_scope, filter.principal);
     let scope_key = scope.key();
     let items = state
         .store
@@ -200,4 +210,55 @@ pub(super) async fn list(
 
 fn not_found(name: &str) -> ArmError {
     ArmError::not_found("RoleAssignmentNotFound", format!("The role assignment '{name}' is not found."))
+}
+
+/// ARM's `$filter` for role assignments: `atScope()`, `principalId eq '<id>'` and
+/// `assignedTo('<id>')`, joined with `and`. Anything else is refused rather than ignored, so a
+/// filter never silently returns everything.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct AssignmentFilter {
+    at_scope: bool,
+    principal: Option<String>,
+}
+
+impl AssignmentFilter {
+    fn parse(filter: &str) -> Result<Self, ArmError> {
+        let mut parsed = Self::default();
+        if filter.trim().is_empty() {
+            return Ok(parsed);
+        }
+        let lower = filter.to_ascii_lowercase();
+        for clause in lower.split(" and ") {
+            let clause = clause.trim();
+            let quoted = |prefix: &str, suffix: &str| {
+                clause.strip_prefix(prefix).and_then(|r| r.strip_suffix(suffix)).map(|v| v.trim().to_owned())
+            };
+            if clause == "atscope()" {
+                parsed.at_scope = true;
+            } else if let Some(id) = quoted("principalid eq '", "'").or_else(|| quoted("assignedto('", "')")) {
+                parsed.principal = Some(id);
+            } else {
+                return Err(ArmError::bad_request(
+                    "InvalidFilterInQueryString",
+                    format!(
+                        "The $filter '{filter}' is not supported; use atScope(), principalId eq '<object id>' or assignedTo('<object id>'), joined with 'and'."
+                    ),
+                ));
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AssignmentFilter;
+
+    #[test]
+    fn filters_parse_strictly() {
+        let f = AssignmentFilter::parse("atScope() and principalId eq 'ABC'").unwrap();
+        assert_eq!(f, AssignmentFilter { at_scope: true, principal: Some("abc".into()) });
+        assert_eq!(AssignmentFilter::parse("assignedTo('x')").unwrap().principal.as_deref(), Some("x"));
+        assert!(AssignmentFilter::parse("tagName eq 'x'").is_err());
+    }
 }

@@ -44,6 +44,7 @@ pub(super) async fn list(
     scope: &ResourceId,
 ) -> Result<Response, ArmError> {
     req.api_version_for(TYPE)?;
+    req.require_get("the role definition collection")?;
     super::resources::require_scope(state, scope).await?;
     authorize(caller, "Microsoft.Authorization/roleDefinitions/read", scope.as_str())?;
     let filter = req.param("$filter").map(parse_filter).transpose()?;

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 pub(super) async fn list(state: &SharedState, caller: &Caller, req: &ArmRequest) -> Result<Response, ArmError> {
     req.api_version_for("Microsoft.Resources/subscriptions")?;
+    req.require_get("the subscription collection")?;
     // A caller sees the subscriptions it may read; `az login` then picks from that list.
     let visible: Vec<Value> = state
         .store
@@ -52,8 +53,9 @@ pub(super) async fn get(
 pub(super) async fn list_tenants(
     state: &SharedState,
     _caller: &Caller,
-    _req: &ArmRequest,
+    req: &ArmRequest,
 ) -> Result<Response, ArmError> {
+    req.require_get("the tenant collection")?;
     let tenants = state
         .store
         .tenants()

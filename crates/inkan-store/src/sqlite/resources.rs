@@ -1,7 +1,7 @@
 //! ARM resources and the principals their identities create or retire, written atomically.
 
 use super::{directory, from_ts, map_err, parse_json, role_assignments, ts};
-use crate::{Conflict, Expect, ResourceChange, ResourceQuery, ResourceRecord, StoreError, StoreResult};
+use crate::{Cascade, Conflict, Expect, ResourceChange, ResourceQuery, ResourceRecord, StoreError, StoreResult};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 
 const COLUMNS: &str =
@@ -26,6 +26,14 @@ pub(super) fn list(c: &Connection, q: &ResourceQuery) -> StoreResult<Vec<Resourc
 }
 
 pub(super) fn write(tx: &Transaction<'_>, change: &ResourceChange) -> StoreResult<()> {
+    for key in &change.require_present {
+        let present: bool = tx
+            .query_row("SELECT EXISTS (SELECT 1 FROM resources WHERE key = ?1)", [key], |r| r.get(0))
+            .map_err(map_err)?;
+        if !present {
+            return Err(StoreError::Conflict(Conflict::Concurrent { key: key.clone() }));
+        }
+    }
     for (record, expect) in &change.upserts {
         let key = record.key();
         check(tx, &key, *expect)?;
@@ -75,6 +83,32 @@ pub(super) fn write(tx: &Transaction<'_>, change: &ResourceChange) -> StoreResul
             (object_id.to_string(), at),
         )
         .map_err(map_err)?;
+    }
+    for cascade in &change.cascades {
+        match cascade {
+            Cascade::Group { subscription_id, group_key } => {
+                tx.execute(
+                    "UPDATE principals SET deleted_at = ?3 WHERE deleted_at IS NULL AND lower(resource_id) IN \
+                     (SELECT key FROM resources WHERE subscription_id = ?1 AND group_key = ?2)",
+                    (subscription_id, group_key, at),
+                )
+                .map_err(map_err)?;
+                tx.execute(
+                    "DELETE FROM resources WHERE subscription_id = ?1 AND group_key = ?2",
+                    (subscription_id, group_key),
+                )
+                .map_err(map_err)?;
+            }
+            Cascade::Children { parent_key } => {
+                tx.execute(
+                    "UPDATE principals SET deleted_at = ?2 WHERE deleted_at IS NULL AND lower(resource_id) IN \
+                     (SELECT key FROM resources WHERE parent_key = ?1)",
+                    (parent_key, at),
+                )
+                .map_err(map_err)?;
+                tx.execute("DELETE FROM resources WHERE parent_key = ?1", [parent_key]).map_err(map_err)?;
+            }
+        }
     }
     for scope in &change.deleted_role_assignment_scopes {
         role_assignments::delete_under(tx, scope)?;

@@ -66,12 +66,14 @@ async fn resource_groups_are_created_replaced_listed_and_deleted() {
     assert_eq!(status, StatusCode::OK, "a replace is 200");
     let (status, moved) =
         arm.call(Method::PUT, "/resourcegroups/app?api-version=2022-09-01", Some(json!({"location": "westus"}))).await;
-    assert_eq!(
-        (status, moved["error"]["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("InvalidResourceGroupLocation"))
-    );
+    assert_eq!((status, moved["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("InvalidResourceGroupLocation")));
+    // SDKs percent-encode names: `rg(1)` arrives as `rg%281%29`.
+    let (status, encoded) = arm
+        .call(Method::PUT, "/resourcegroups/rg%281%29?api-version=2022-09-01", Some(json!({"location": "eastus"})))
+        .await;
+    assert_eq!((status, encoded["name"].as_str()), (StatusCode::CREATED, Some("rg(1)")));
     let list = arm.ok(Method::GET, "/resourcegroups?api-version=2022-09-01", None).await;
-    assert_eq!(list["value"].as_array().unwrap().len(), 1);
+    assert_eq!(list["value"].as_array().unwrap().len(), 2);
     let head = arm.server.arm(Method::HEAD, &arm.path("/resourcegroups/missing?api-version=2022-09-01"), None).await;
     assert_eq!(head.0, StatusCode::NOT_FOUND);
 }
@@ -343,4 +345,43 @@ async fn deleting_a_group_deletes_its_resources_and_retires_their_identities() {
         )
         .await;
     assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("PrincipalNotFound")));
+}
+
+#[tokio::test]
+async fn collections_head_filters_and_locations_behave_as_arm() {
+    let arm = Arm::new().await;
+    let id = arm.identity("probe").await;
+    let path =
+        "/resourceGroups/app/providers/Microsoft.ManagedIdentity/userAssignedIdentities/probe?api-version=2023-01-31";
+    let (status, _) = arm.call(Method::HEAD, path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "check_existence sends HEAD");
+    let (status, _) = arm.call(Method::HEAD, &path.replace("probe?", "absent?"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, moved) = arm.call(Method::PUT, path, Some(json!({"location": "westus"}))).await;
+    assert_eq!((status, moved["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("InvalidResourceLocation")));
+    // A PUT that forgot the assignment's GUID must not look like success.
+    let collection = "/resourceGroups/app/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01";
+    let (status, _) = arm.call(Method::PUT, collection, Some(json!({}))).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    let filtered =
+        "/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=tagName%20eq%20'x'";
+    let (status, refused) = arm.call(Method::GET, filtered, None).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("InvalidFilterInQueryString"))
+    );
+    let principal = id["properties"]["principalId"].as_str().unwrap();
+    let reader = "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7";
+    let body = json!({"properties": {"roleDefinitionId": reader, "principalId": principal,
+        "scope": "/subscriptions/00000000-0000-0000-0000-000000000000"}});
+    let assignment = "/resourceGroups/app/providers/Microsoft.Authorization/roleAssignments/2f3c8b1e-0000-4000-8000-00000000000a?api-version=2022-04-01";
+    let (status, mismatch) = arm.call(Method::PUT, assignment, Some(body)).await;
+    assert_eq!(
+        (status, mismatch["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("InvalidCreateRoleAssignmentRequest"))
+    );
+    let assigned = arm
+        .ok(Method::GET, &format!("/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=assignedTo('{principal}')"), None)
+        .await;
+    assert!(assigned["value"].as_array().unwrap().is_empty());
 }
