@@ -103,9 +103,8 @@ async fn create(
     }
     if let Some(body_scope) = props.get("scope").and_then(Value::as_str) {
         let uri_scope = if scope.is_root() { "/".to_owned() } else { scope.as_str().to_owned() };
-        if !body_scope.trim_end_matches('/').eq_ignore_ascii_case(uri_scope.trim_end_matches('/'))
-            && !(body_scope == "/" && scope.is_root())
-        {
+        // "/" and the root both trim to "": one comparison covers every scope.
+        if !body_scope.trim_end_matches('/').eq_ignore_ascii_case(uri_scope.trim_end_matches('/')) {
             return Err(ArmError::bad_request(
                 "InvalidCreateRoleAssignmentRequest",
                 format!(
