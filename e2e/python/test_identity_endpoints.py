@@ -141,3 +141,68 @@ def test_a_slot_never_gets_the_sites_identity_or_the_reverse(inkan, world):
 def _exports(inkan, target):
     out = inkan.cli("env", "--as", target).stdout
     return [line[len("export "):].replace("'", "") for line in out.splitlines() if line.startswith("export ")]
+
+
+@pytest.fixture(scope="module")
+def agent(inkan, world, tmp_path_factory):
+    """`inkan agent` as a separate process, enrolled for the VM ops/batch-vm."""
+    if os.geteuid() != 0:
+        pytest.skip("the Arc key directory /var/opt/azcmagent/tokens and a local group need root")
+    group = "inkan-e2e-himds"
+    if subprocess.run(["getent", "group", group], capture_output=True).returncode != 0:
+        subprocess.run(["groupadd", group], check=True)
+    gid = int(subprocess.run(["getent", "group", group], check=True, capture_output=True, text=True).stdout.split(":")[2])
+    enrollment = tmp_path_factory.mktemp("agent") / "host.json"
+    inkan.cli("agent", "enroll", "--as", "ops/batch-vm", "--out", str(enrollment))
+    assert oct(enrollment.stat().st_mode & 0o777) == "0o600"
+    assert inkan.env["AZURE_CLIENT_SECRET"] not in enrollment.read_text(), "never the administrator's secret"
+    process = subprocess.Popen(
+        [str(INKAN), "agent", "run", "--enrollment", str(enrollment), "--listen", "127.0.0.1:0", "--key-group", group],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines = [process.stdout.readline() for _ in range(3)]
+    endpoint = lines[1].split()[-1]
+    assert endpoint.startswith("http://127.0.0.1:") and endpoint.endswith("/metadata/identity/oauth2/token"), lines
+    yield {"endpoint": endpoint, "imds": endpoint.rsplit("/metadata", 1)[0], "gid": gid}
+    process.terminate()
+    assert process.wait(timeout=30) == 0
+
+
+def run_on_host(agent, *args, groups):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "IDENTITY_", "MSI_", "IMDS_"))}
+    env.update({"IDENTITY_ENDPOINT": agent["endpoint"], "IMDS_ENDPOINT": agent["imds"], "HOME": "/tmp"})
+    out = subprocess.run(
+        ["setpriv", "--reuid=nobody", "--regid=nogroup", groups, *PY_APP, *args],
+        check=True, capture_output=True, text=True, env=env, timeout=120,
+    ).stdout
+    return json.loads(out.strip().splitlines()[0])
+
+
+def test_the_host_agent_serves_a_token_through_the_arc_challenge(agent, world):
+    allowed = run_on_host(agent, "mi-client-id", world["app"]["clientId"], groups=f"--groups={agent['gid']}")
+    assert allowed["ok"], allowed
+    got = claims(allowed["token"])
+    assert (got["appid"], got["xms_mirid"]) == (world["app"]["clientId"], world["app"]["id"])
+    by_object = run_on_host(agent, "mi-object-id", world["monitoring"]["principalId"], groups=f"--groups={agent['gid']}")
+    assert by_object["ok"] and claims(by_object["token"])["oid"] == world["monitoring"]["principalId"], by_object
+
+
+def test_a_process_outside_the_key_group_is_refused(agent, world):
+    refused = run_on_host(agent, "mi-client-id", world["app"]["clientId"], groups="--clear-groups")
+    assert not refused["ok"]
+    assert "Permission denied" in refused["message"] and "/var/opt/azcmagent/tokens/" in refused["message"], refused
+
+
+def test_the_agent_refuses_a_guessed_key_and_keeps_imds_rules(agent, world):
+    import requests as http
+    url = agent["endpoint"]
+    params = {"api-version": "2020-06-01", "resource": "https://vault.azure.net"}
+    challenge = http.get(url, params=params, headers={"Metadata": "true"}, timeout=10)
+    assert challenge.status_code == 401 and challenge.headers["WWW-Authenticate"].startswith("Basic realm=/var/opt/azcmagent/tokens/")
+    guessed = http.get(url, params=params, headers={"Metadata": "true", "Authorization": "Basic " + "0" * 64}, timeout=10)
+    assert guessed.status_code == 401
+    key = open(challenge.headers["WWW-Authenticate"].split("=", 1)[1]).read()
+    ambiguous = http.get(url, params=params, headers={"Metadata": "true", "Authorization": f"Basic {key}"}, timeout=10)
+    assert ambiguous.status_code == 400 and "Multiple user assigned identities exist" in ambiguous.json()["error_description"]
+    reused = http.get(url, params=params, headers={"Metadata": "true", "Authorization": f"Basic {key}"}, timeout=10)
+    assert reused.status_code == 401, "a key is redeemable once"

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod bootstrap;
 pub mod config;
 pub mod data_dir;
+pub mod hosts;
 pub mod identity;
 pub mod keyring;
 pub mod listener;
@@ -140,6 +141,7 @@ pub fn router(state: SharedState) -> Router {
     Router::new()
         .merge(sts::routes())
         .merge(admin::routes())
+        .merge(hosts::routes())
         .fallback(arm::dispatch)
         .layer(CatchPanicLayer::custom(|_| arm::ArmError::internal().into_response_owned()))
         .layer(TraceLayer::new_for_http())

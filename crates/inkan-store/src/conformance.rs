@@ -102,6 +102,39 @@ pub async fn run_all(store: &dyn Store) {
     resources_are_case_insensitive_and_guarded(store).await;
     role_assignments_are_unique(store).await;
     audit_events_round_trip(store).await;
+    hosts_enroll(store).await;
+}
+
+async fn hosts_enroll(store: &dyn Store) {
+    let tenant = store.tenants().await.expect("tenants")[0].id;
+    let principal = PrincipalRecord {
+        object_id: ObjectId::random(),
+        client_id: ClientId::random(),
+        tenant_id: tenant,
+        display_name: "host".into(),
+        kind: PrincipalKind::Application,
+        resource_id: None,
+        created_at: at(0),
+        deleted_at: None,
+    };
+    let secret = ClientSecretRecord {
+        key_id: "host-key".into(),
+        client_id: principal.client_id,
+        hint: "abc".into(),
+        verifier: vec![1, 2, 3],
+        created_at: at(0),
+        expires_at: at(100),
+    };
+    let host = HostCredentialRecord {
+        client_id: principal.client_id,
+        resource_key: "/subscriptions/s/vm".into(),
+        created_at: at(0),
+        revoked_at: None,
+    };
+    store.enroll_host(principal.clone(), secret, host.clone()).await.expect("enroll");
+    assert_eq!(store.host_credential(principal.client_id).await.expect("get"), Some(host));
+    assert_eq!(store.client_secrets(principal.client_id).await.expect("secrets").len(), 1);
+    assert!(store.host_credential(ClientId::random()).await.expect("get").is_none());
 }
 
 async fn audit_events_round_trip(store: &dyn Store) {

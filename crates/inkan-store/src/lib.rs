@@ -62,6 +62,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Deletes an assignment; returns it if it existed.
     async fn delete_role_assignment(&self, key: &str) -> StoreResult<Option<RoleAssignmentRecord>>;
 
+    /// Creates a host credential: its principal, its secret verifier and its binding, in one
+    /// transaction.
+    async fn enroll_host(
+        &self,
+        principal: PrincipalRecord,
+        secret: ClientSecretRecord,
+        host: HostCredentialRecord,
+    ) -> StoreResult<()>;
+    /// The host credential of an application, if it is one.
+    async fn host_credential(&self, client_id: ClientId) -> StoreResult<Option<HostCredentialRecord>>;
+
     /// Appends audit events in one transaction.
     async fn append_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()>;
     /// Lists audit events, newest first.

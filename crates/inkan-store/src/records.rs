@@ -259,3 +259,13 @@ pub struct AuditQuery {
     pub since: Option<OffsetDateTime>,
     pub limit: usize,
 }
+
+/// A host credential: an application principal that speaks for one compute resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostCredentialRecord {
+    pub client_id: ClientId,
+    /// Lower-case id of the resource the host represents.
+    pub resource_key: String,
+    pub created_at: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
+}

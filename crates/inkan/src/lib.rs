@@ -2,6 +2,7 @@
 //! formatting and world files. The `inkan` binary is a thin `main` over this; tests use the
 //! client and the world-file applier directly.
 
+pub mod agent;
 pub mod cli;
 pub mod client;
 pub mod output;

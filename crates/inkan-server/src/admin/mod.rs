@@ -96,7 +96,10 @@ async fn workload_environment(
     })))
 }
 
-fn resolve_workload(state: &SharedState, target: &str) -> Result<std::sync::Arc<crate::workloads::Workload>, ArmError> {
+pub(crate) fn resolve_workload(
+    state: &SharedState,
+    target: &str,
+) -> Result<std::sync::Arc<crate::workloads::Workload>, ArmError> {
     let not_found = || {
         ArmError::not_found(
             "WorkloadNotFound",

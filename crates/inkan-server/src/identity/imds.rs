@@ -163,13 +163,25 @@ fn token(state: &SharedState, workload: &Workload, query: &Query, version: &str)
             ));
         }
     };
-    let identity = select(&workload.identities, &selector, DefaultRule::SystemThenSingleUser).map_err(|e| {
-        let error = selection_error(state, workload, &selector, e);
-        state.audit.refused(&workload.decision("imds", None, Some(Arc::from(resource))), &error.description);
+    issue(state, workload, &selector, resource, "imds")
+}
+
+/// Picks the identity for `selector` on `workload` and answers with its token in IMDS's shape;
+/// shared by IMDS and the host agent's API.
+pub fn issue(
+    state: &SharedState,
+    workload: &Workload,
+    selector: &Selector,
+    resource: &str,
+    surface: &'static str,
+) -> Result<Response, ImdsError> {
+    let identity = select(&workload.identities, selector, DefaultRule::SystemThenSingleUser).map_err(|e| {
+        let error = selection_error(state, workload, selector, e);
+        state.audit.refused(&workload.decision(surface, None, Some(Arc::from(resource))), &error.description);
         error
     })?;
     if !state.known_resources.contains(resource) {
-        let decision = workload.decision("imds", Some(identity), Some(Arc::from(resource)));
+        let decision = workload.decision(surface, Some(identity), Some(Arc::from(resource)));
         state.audit.refused(&decision, "unknown resource (AADSTS500011)");
         return Err(ImdsError::bad_request(
             "invalid_resource",
@@ -184,7 +196,7 @@ fn token(state: &SharedState, workload: &Workload, query: &Query, version: &str)
         tracing::error!("minting a managed-identity token failed: {e:#}");
         ImdsError::internal()
     })?;
-    state.audit.issued(&workload.decision("imds", Some(identity), Some(state.audit.audience(resource))));
+    state.audit.issued(&workload.decision(surface, Some(identity), Some(state.audit.audience(resource))));
     let now = state.clock.unix();
     let expires_in = (issued.expires_on - now).max(0).to_string();
     // Every value is a string, as IMDS writes them. Written directly: this is the hot path.
@@ -192,8 +204,14 @@ fn token(state: &SharedState, workload: &Workload, query: &Query, version: &str)
     let resource_json = serde_json::to_string(resource).unwrap_or_else(|_| "\"\"".to_owned());
     let body = format!(
         "{{\"access_token\":\"{}\",\"client_id\":\"{}\",\"expires_in\":\"{expires_in}\",\"expires_on\":\"{}\",\
-         \"ext_expires_in\":\"{expires_in}\",\"not_before\":\"{}\",\"resource\":{resource_json},\"token_type\":\"Bearer\"}}",
-        issued.access_token, identity.client_id, issued.expires_on, issued.not_before
+         \"ext_expires_in\":\"{expires_in}\",\"not_before\":\"{}\",\"resource\":{resource_json},\"token_type\":\"Bearer\",\
+         \"object_id\":\"{}\",\"msi_res_id\":{}}}",
+        issued.access_token,
+        identity.client_id,
+        issued.expires_on,
+        issued.not_before,
+        identity.principal_id,
+        serde_json::to_string(&identity.resource_id).unwrap_or_else(|_| "\"\"".to_owned())
     );
     Ok(([(header::CONTENT_TYPE, "application/json; charset=utf-8")], body).into_response())
 }

@@ -11,6 +11,8 @@
 //! lower-cases the whole IMDS URL and appends `/`.
 
 mod app_service;
+pub use errors::ImdsError;
+pub use imds::issue as issue_imds_token;
 mod errors;
 mod imds;
 mod instance;

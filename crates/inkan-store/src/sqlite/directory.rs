@@ -2,8 +2,8 @@
 
 use super::{from_ts, keys, map_err, parse_guid, role_assignments, ts};
 use crate::{
-    BootstrapRecord, ClientSecretRecord, Conflict, Initialization, PrincipalKind, PrincipalRecord, StoreError,
-    StoreResult, SubscriptionRecord, TenantRecord,
+    BootstrapRecord, ClientSecretRecord, Conflict, HostCredentialRecord, Initialization, PrincipalKind,
+    PrincipalRecord, StoreError, StoreResult, SubscriptionRecord, TenantRecord,
 };
 use inkan_core::ids::ClientId;
 use inkan_crypto::seal::MasterKey;
@@ -42,7 +42,53 @@ pub(super) fn initialize(tx: &Transaction<'_>, key: &MasterKey, init: &Initializ
     )
     .map_err(map_err)?;
     insert_principal(tx, &init.admin)?;
-    let secret = &init.admin_secret;
+    insert_secret(tx, &init.admin_secret)?;
+    role_assignments::put(tx, &init.admin_assignment)?;
+    keys::insert(tx, key, &init.signing_key)?;
+    tx.execute(
+        "INSERT INTO bootstrap (singleton, tenant_id, subscription_id, admin_object_id, created_at) VALUES (1, ?1, ?2, ?3, ?4)",
+        (t.id.to_string(), s.id.to_string(), init.admin.object_id.to_string(), ts(t.created_at)),
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
+
+pub(super) fn enroll_host(
+    tx: &Transaction<'_>,
+    principal: &PrincipalRecord,
+    secret: &ClientSecretRecord,
+    host: &HostCredentialRecord,
+) -> StoreResult<()> {
+    insert_principal(tx, principal)?;
+    insert_secret(tx, secret)?;
+    tx.execute(
+        "INSERT INTO host_credentials (client_id, resource_key, created_at, revoked_at) VALUES (?1, ?2, ?3, ?4)",
+        (host.client_id.to_string(), &host.resource_key, ts(host.created_at), host.revoked_at.map(ts)),
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
+
+pub(super) fn host_credential(c: &Connection, client_id: ClientId) -> StoreResult<Option<HostCredentialRecord>> {
+    c.query_row(
+        "SELECT resource_key, created_at, revoked_at FROM host_credentials WHERE client_id = ?1",
+        [client_id.to_string()],
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<i64>>(2)?)),
+    )
+    .optional()
+    .map_err(map_err)?
+    .map(|(resource_key, created, revoked)| {
+        Ok(HostCredentialRecord {
+            client_id,
+            resource_key,
+            created_at: from_ts(created)?,
+            revoked_at: revoked.map(from_ts).transpose()?,
+        })
+    })
+    .transpose()
+}
+
+fn insert_secret(tx: &Transaction<'_>, secret: &ClientSecretRecord) -> StoreResult<()> {
     tx.execute(
         "INSERT INTO client_secrets (key_id, client_id, hint, verifier, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         (
@@ -53,13 +99,6 @@ pub(super) fn initialize(tx: &Transaction<'_>, key: &MasterKey, init: &Initializ
             ts(secret.created_at),
             ts(secret.expires_at),
         ),
-    )
-    .map_err(map_err)?;
-    role_assignments::put(tx, &init.admin_assignment)?;
-    keys::insert(tx, key, &init.signing_key)?;
-    tx.execute(
-        "INSERT INTO bootstrap (singleton, tenant_id, subscription_id, admin_object_id, created_at) VALUES (1, ?1, ?2, ?3, ?4)",
-        (t.id.to_string(), s.id.to_string(), init.admin.object_id.to_string(), ts(t.created_at)),
     )
     .map_err(map_err)?;
     Ok(())

@@ -14,9 +14,9 @@ mod resources;
 mod role_assignments;
 
 use crate::{
-    AuditEvent, AuditQuery, BootstrapRecord, ClientSecretRecord, Conflict, Initialization, PrincipalRecord,
-    ResourceChange, ResourceQuery, ResourceRecord, RoleAssignmentRecord, SigningKeyRecord, Store, StoreError,
-    StoreResult, SubscriptionRecord, TenantRecord,
+    AuditEvent, AuditQuery, BootstrapRecord, ClientSecretRecord, Conflict, HostCredentialRecord, Initialization,
+    PrincipalRecord, ResourceChange, ResourceQuery, ResourceRecord, RoleAssignmentRecord, SigningKeyRecord, Store,
+    StoreError, StoreResult, SubscriptionRecord, TenantRecord,
 };
 use async_trait::async_trait;
 use inkan_core::ids::{ClientId, ObjectId};
@@ -230,6 +230,19 @@ impl Store for SqliteStore {
     async fn delete_role_assignment(&self, key: &str) -> StoreResult<Option<RoleAssignmentRecord>> {
         let key = key.to_owned();
         self.write(move |tx, _| role_assignments::delete(tx, &key)).await
+    }
+
+    async fn enroll_host(
+        &self,
+        principal: PrincipalRecord,
+        secret: ClientSecretRecord,
+        host: HostCredentialRecord,
+    ) -> StoreResult<()> {
+        self.write(move |tx, _| directory::enroll_host(tx, &principal, &secret, &host)).await
+    }
+
+    async fn host_credential(&self, client_id: ClientId) -> StoreResult<Option<HostCredentialRecord>> {
+        self.read(move |c, _| directory::host_credential(c, client_id)).await
     }
 
     async fn append_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()> {

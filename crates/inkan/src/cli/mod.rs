@@ -5,6 +5,8 @@ mod keys;
 pub mod manage;
 mod serve;
 
+pub use serve::wait_for_signal;
+
 use crate::output;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -126,10 +128,32 @@ pub enum Command {
         #[command(flatten)]
         target: Target,
     },
+    /// The host agent: managed identities for a machine outside any cloud (Azure Arc protocol).
+    Agent {
+        #[command(subcommand)]
+        command: AgentCommand,
+    },
     /// Show or check the configuration `inkan serve` would use.
     Config {
         #[command(subcommand)]
         command: serve::ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Run the agent for the VM it was enrolled for.
+    Run(crate::agent::AgentArgs),
+    /// Create a host credential for a VM and write the agent's enrollment file (administrator).
+    Enroll {
+        /// The VM (or managed cluster): a resource id or <group>/<name>.
+        #[arg(long = "as", value_name = "TARGET")]
+        as_workload: String,
+        /// Where to write the enrollment file (mode 0600); copy it to the host.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        target: Target,
     },
 }
 
@@ -160,6 +184,25 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
         Command::Vault { command, target } => manage::vault(&target, command).await,
         Command::Role { command, target } => manage::role(&target, command).await,
         Command::Keys { command, target } => keys::run(&target, command).await,
+        Command::Agent { command: AgentCommand::Run(args) } => crate::agent::run(args).await,
+        Command::Agent { command: AgentCommand::Enroll { as_workload, out, target } } => {
+            let client = crate::client::ApiClient::connect(&target).await?;
+            let dir = inkan_server::data_dir::DataDir::at(
+                &target.data_dir.clone().unwrap_or_else(inkan_server::config::default_data_dir),
+            );
+            let ca = std::fs::read_to_string(dir.ca_cert_path()).map_err(|e| {
+                anyhow::anyhow!("cannot read the server's CA certificate {}: {e}", dir.ca_cert_path().display())
+            })?;
+            let enrollment = crate::agent::enroll(&client, &as_workload, &ca, &out).await?;
+            println!(
+                "enrolled a host for {} (client id {}); enrollment file: {}",
+                enrollment.resource_id,
+                enrollment.client_id,
+                out.display()
+            );
+            println!("on the host: inkan agent run --enrollment {}", out.display());
+            Ok(())
+        }
         Command::Audit { outcome, resource, identity, since, limit, target } => {
             let client = crate::client::ApiClient::connect(&target).await?;
             let mut path = format!("/inkan/v1/audit?limit={limit}");
