@@ -13,7 +13,7 @@
 
 use arc_swap::ArcSwap;
 use inkan_core::workload::{AttachedIdentity, IdentityKind};
-use inkan_store::{ResourceQuery, ResourceRecord, Store};
+use inkan_store::{DetachmentRecord, ResourceQuery, ResourceRecord, Store};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -65,6 +65,8 @@ pub struct Workload {
     pub header_secret: String,
     /// The stored ARM body, for `/metadata/instance`.
     pub body: Value,
+    /// Identities detached from this workload, newest last: for "when was it detached" hints.
+    pub detached: Vec<DetachmentRecord>,
 }
 
 #[derive(Debug, Default)]
@@ -125,6 +127,10 @@ impl WorkloadIndex {
             .filter(|r| r.type_key == "microsoft.managedidentity/userassignedidentities")
             .map(|r| (r.key(), r))
             .collect();
+        let mut detachments: HashMap<String, Vec<DetachmentRecord>> = HashMap::new();
+        for d in store.detachments().await? {
+            detachments.entry(d.resource_key.clone()).or_default().push(d);
+        }
         let mut snapshot = Snapshot::default();
         for record in &all {
             let Some(kind) = WorkloadKind::of(&record.type_key) else { continue };
@@ -180,6 +186,7 @@ impl WorkloadIndex {
                 kind,
                 identities: attached,
                 body: record.body.clone(),
+                detached: detachments.remove(&key).unwrap_or_default(),
             });
             if kind.uses_imds() {
                 snapshot.by_imds_secret.insert(workload.imds_secret.clone(), Arc::clone(&workload));
@@ -211,5 +218,31 @@ impl Workload {
             client_id: ids.map(|(_, c)| Arc::clone(c)),
             audience,
         }
+    }
+}
+
+impl Workload {
+    /// When the identity a selector names was detached from this workload, if it was.
+    pub fn detachment_of(&self, selector: &inkan_core::workload::Selector) -> Option<&DetachmentRecord> {
+        use inkan_core::workload::Selector;
+        self.detached.iter().rev().find(|d| match selector {
+            Selector::ClientId(v) => d.client_id.eq_ignore_ascii_case(v.trim()),
+            Selector::ObjectId(v) => d.principal_id.eq_ignore_ascii_case(v.trim()),
+            Selector::ResourceId(v) => d.identity_resource_id.eq_ignore_ascii_case(v.trim()),
+            Selector::None => false,
+        })
+    }
+
+    /// A sentence about a detached identity, for refusals.
+    pub fn detachment_hint(&self, selector: &inkan_core::workload::Selector) -> String {
+        self.detachment_of(selector)
+            .map(|d| {
+                format!(
+                    " It was attached until {}: {} was detached from this workload then (or its identity was turned off).",
+                    inkan_core::clock::rfc3339(d.detached_at),
+                    d.identity_resource_id
+                )
+            })
+            .unwrap_or_default()
     }
 }

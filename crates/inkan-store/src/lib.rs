@@ -73,6 +73,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The host credential of an application, if it is one.
     async fn host_credential(&self, client_id: ClientId) -> StoreResult<Option<HostCredentialRecord>>;
 
+    /// Every recorded detachment, oldest first.
+    async fn detachments(&self) -> StoreResult<Vec<DetachmentRecord>>;
+
     /// Appends audit events in one transaction.
     async fn append_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()>;
     /// Lists audit events, newest first.

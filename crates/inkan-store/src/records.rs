@@ -180,6 +180,8 @@ pub struct ResourceChange {
     /// Deletions decided inside the transaction: everything in a group, or every child of a
     /// resource, with the principals of their identities retired.
     pub cascades: Vec<Cascade>,
+    /// Identities detached from workloads by this change.
+    pub detachments: Vec<DetachmentRecord>,
     /// When the change happens.
     pub at: Option<OffsetDateTime>,
 }
@@ -268,4 +270,16 @@ pub struct HostCredentialRecord {
     pub resource_key: String,
     pub created_at: OffsetDateTime,
     pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// An identity detached from a workload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetachmentRecord {
+    /// Lower-case id of the workload.
+    pub resource_key: String,
+    pub principal_id: String,
+    pub client_id: String,
+    /// The identity resource, or the workload itself for a system-assigned identity.
+    pub identity_resource_id: String,
+    pub detached_at: OffsetDateTime,
 }

@@ -10,7 +10,7 @@ use crate::state::SharedState;
 use inkan_core::arm::identity::{IdentityError, IdentityRequest, IdentityState, PrincipalRef};
 use inkan_core::arm::{IdentitySupport, ResourceId, ResourceType};
 use inkan_core::ids::{ClientId, ObjectId};
-use inkan_store::{PrincipalKind, PrincipalRecord, ResourceChange, ResourceRecord};
+use inkan_store::{DetachmentRecord, PrincipalKind, PrincipalRecord, ResourceChange, ResourceRecord};
 use serde_json::Value;
 
 /// The principals a stored resource owns: its system identity, or itself if it is a
@@ -90,8 +90,33 @@ pub(super) async fn resolve(
             });
             change.new_principals.push(principal);
         }
-        (false, Some(oid)) => change.retired_principals.push(oid),
+        (false, Some(oid)) => {
+            let client_id = state.store.principal(oid).await?.map(|p| p.client_id.to_string()).unwrap_or_default();
+            change.detachments.push(DetachmentRecord {
+                resource_key: id.key().to_owned(),
+                principal_id: oid.to_string(),
+                client_id,
+                identity_resource_id: id.as_str().to_owned(),
+                detached_at: state.clock.now(),
+            });
+            change.retired_principals.push(oid);
+        }
         (false, None) => {}
+    }
+    // User-assigned identities attached before and not requested now are detached.
+    if let Some(previous) = current.and_then(|c| c["userAssignedIdentities"].as_object()) {
+        for (previous_id, ids) in previous {
+            let still = request.user_assigned.iter().any(|u| u.as_str().eq_ignore_ascii_case(previous_id));
+            if !still {
+                change.detachments.push(DetachmentRecord {
+                    resource_key: id.key().to_owned(),
+                    principal_id: ids["principalId"].as_str().unwrap_or_default().to_owned(),
+                    client_id: ids["clientId"].as_str().unwrap_or_default().to_owned(),
+                    identity_resource_id: previous_id.clone(),
+                    detached_at: state.clock.now(),
+                });
+            }
+        }
     }
     for uai in &request.user_assigned {
         let found = state.store.resource(uai.key()).await?;

@@ -87,7 +87,7 @@ pub(super) fn token(
                  not have; {what}. Select a user-assigned identity with client_id=<client id>: set AZURE_CLIENT_ID for \
                  DefaultAzureCredential, or pass managed_identity_client_id / ManagedIdentityCredential(client_id=...)."
             ),
-            _ => format!("inkan: the requested identity is not attached to {name}; {what}."),
+            _ => format!("inkan: the requested identity is not attached to {name}; {what}.{}", workload.detachment_hint(&selector)),
         };
         let message = format!("Unable to load the proper Managed Identity. {hint}");
         state.audit.refused(&workload.decision("app-service", None, Some(Arc::from(resource))), &message);

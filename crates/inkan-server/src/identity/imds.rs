@@ -236,7 +236,11 @@ fn selection_error(state: &SharedState, workload: &Workload, selector: &Selector
                 Selector::ObjectId(v) => format!("object_id={v} is not attached"),
                 Selector::ResourceId(v) => format!("msi_res_id={v} is not attached"),
             };
-            ImdsError::bad_request("invalid_request", format!("Identity not found. inkan: {asked} to {name}; {what}."))
+            let detached = workload.detachment_hint(selector);
+            ImdsError::bad_request(
+                "invalid_request",
+                format!("Identity not found. inkan: {asked} to {name}; {what}.{detached}"),
+            )
         }
     }
 }

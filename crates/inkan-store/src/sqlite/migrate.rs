@@ -8,6 +8,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql")),
     (2, "audit", include_str!("../../migrations/sqlite/0002_audit.sql")),
     (3, "host_credentials", include_str!("../../migrations/sqlite/0003_host_credentials.sql")),
+    (4, "identity_detachments", include_str!("../../migrations/sqlite/0004_identity_detachments.sql")),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction.

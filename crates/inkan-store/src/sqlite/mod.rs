@@ -14,9 +14,9 @@ mod resources;
 mod role_assignments;
 
 use crate::{
-    AuditEvent, AuditQuery, BootstrapRecord, ClientSecretRecord, Conflict, HostCredentialRecord, Initialization,
-    PrincipalRecord, ResourceChange, ResourceQuery, ResourceRecord, RoleAssignmentRecord, SigningKeyRecord, Store,
-    StoreError, StoreResult, SubscriptionRecord, TenantRecord,
+    AuditEvent, AuditQuery, BootstrapRecord, ClientSecretRecord, Conflict, DetachmentRecord, HostCredentialRecord,
+    Initialization, PrincipalRecord, ResourceChange, ResourceQuery, ResourceRecord, RoleAssignmentRecord,
+    SigningKeyRecord, Store, StoreError, StoreResult, SubscriptionRecord, TenantRecord,
 };
 use async_trait::async_trait;
 use inkan_core::ids::{ClientId, ObjectId};
@@ -243,6 +243,10 @@ impl Store for SqliteStore {
 
     async fn host_credential(&self, client_id: ClientId) -> StoreResult<Option<HostCredentialRecord>> {
         self.read(move |c, _| directory::host_credential(c, client_id)).await
+    }
+
+    async fn detachments(&self) -> StoreResult<Vec<DetachmentRecord>> {
+        self.read(|c, _| resources::detachments(c)).await
     }
 
     async fn append_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()> {

@@ -1,7 +1,9 @@
 //! ARM resources and the principals their identities create or retire, written atomically.
 
 use super::{directory, from_ts, map_err, parse_json, role_assignments, ts};
-use crate::{Cascade, Conflict, Expect, ResourceChange, ResourceQuery, ResourceRecord, StoreError, StoreResult};
+use crate::{
+    Cascade, Conflict, DetachmentRecord, Expect, ResourceChange, ResourceQuery, ResourceRecord, StoreError, StoreResult,
+};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 
 const COLUMNS: &str =
@@ -110,6 +112,14 @@ pub(super) fn write(tx: &Transaction<'_>, change: &ResourceChange) -> StoreResul
             }
         }
     }
+    for d in &change.detachments {
+        tx.execute(
+            "INSERT INTO identity_detachments (resource_key, principal_id, client_id, identity_resource_id, detached_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            (&d.resource_key, &d.principal_id, &d.client_id, &d.identity_resource_id, ts(d.detached_at)),
+        )
+        .map_err(map_err)?;
+    }
     for scope in &change.deleted_role_assignment_scopes {
         role_assignments::delete_under(tx, scope)?;
     }
@@ -153,4 +163,28 @@ fn into_record(
         created_at: from_ts(created)?,
         updated_at: from_ts(updated)?,
     })
+}
+
+pub(super) fn detachments(c: &Connection) -> StoreResult<Vec<DetachmentRecord>> {
+    let mut stmt = c
+        .prepare(
+            "SELECT resource_key, principal_id, client_id, identity_resource_id, detached_at FROM identity_detachments ORDER BY detached_at, rowid",
+        )
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })
+        .map_err(map_err)?;
+    rows.map(|row| {
+        let (resource_key, principal_id, client_id, identity_resource_id, at) = row.map_err(map_err)?;
+        Ok(DetachmentRecord { resource_key, principal_id, client_id, identity_resource_id, detached_at: from_ts(at)? })
+    })
+    .collect()
 }

@@ -123,6 +123,10 @@ async fn tokens_are_cached_per_identity_and_resource_and_detaching_takes_effect_
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(refused["error_description"].as_str().unwrap().starts_with("Identity not found."));
     assert!(refused["error_description"].as_str().unwrap().contains("system-assigned"));
+    let detached_at = inkan_core::clock::rfc3339(inkan_core::clock::Clock::now(vm.server.clock.as_ref()));
+    let description = refused["error_description"].as_str().unwrap();
+    assert!(description.contains(&format!("It was attached until {detached_at}")), "{description}");
+    assert!(description.contains(&vm.uai_id), "{description}");
 }
 
 #[tokio::test]
