@@ -5,6 +5,10 @@
 //! permission lists, and how a role definition looks on the wire.
 
 pub mod builtin_roles;
+pub mod engine;
+pub mod pattern;
+#[cfg(test)]
+mod reference_tests;
 
 pub use builtin_roles::{BUILTIN_ROLES, BuiltinRole};
 use serde_json::{Value, json};
