@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod arm;
 pub mod audit;
+pub mod authz;
 pub mod bootstrap;
 pub mod config;
 pub mod data_dir;
@@ -100,8 +101,10 @@ impl Server {
             identity_url,
             audit,
             known_resources: state::KnownResources::new(&urls),
+            authz: authz::Authorizer::default(),
         });
         state.workloads.reload(state.store.as_ref()).await?;
+        state.authz.reload(state.store.as_ref()).await?;
         let info = ServerInfo {
             url: urls.base.clone(),
             tenant_id: boot.tenant_id.to_string(),

@@ -29,6 +29,8 @@ pub struct AppState {
     pub audit: crate::audit::AuditLog,
     /// The resources tokens can be issued for.
     pub known_resources: KnownResources,
+    /// Role assignments, deny assignments and roles, for every authorization decision.
+    pub authz: crate::authz::Authorizer,
 }
 
 /// The resources the token authority issues tokens for: Entra's well-known first-party
@@ -89,6 +91,14 @@ impl AppState {
             tracing::error!("rebuilding the workload index failed: {e:#}");
         }
         self.mi_tokens.retain_attached(&self.workloads.attached_principals());
+    }
+
+    /// Rebuilds the authorization policy after a write to assignments or roles; the change is
+    /// effective for the next decision.
+    pub async fn policy_changed(&self) {
+        if let Err(e) = self.authz.reload(self.store.as_ref()).await {
+            tracing::error!("rebuilding the authorization policy failed: {e:#}");
+        }
     }
 }
 

@@ -127,6 +127,15 @@ const TYPES: &[ResourceType] = &[
         is_identity: false,
     },
     ResourceType {
+        name: "Microsoft.Authorization/denyAssignments",
+        parent: ParentKind::AnyScope,
+        tracked: false,
+        identity: IdentitySupport::None,
+        names: NameRule::Guid,
+        globally_unique_name: false,
+        is_identity: false,
+    },
+    ResourceType {
         name: "Microsoft.Authorization/roleDefinitions",
         parent: ParentKind::AnyScope,
         tracked: false,

@@ -17,6 +17,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/inkan/v1/signing-keys/rotate", post(rotate_signing_keys))
         .route("/inkan/v1/workload-environment", get(workload_environment))
         .route("/inkan/v1/audit", get(list_audit))
+        .route("/inkan/v1/access/check", get(check_access))
 }
 
 fn require_admin(caller: &Caller, action: &str) -> Result<(), ArmError> {
@@ -203,4 +204,51 @@ async fn list_audit(
         })
         .collect();
     Ok(Json(json!({ "value": items })))
+}
+
+/// `?principal=<object id>&action=<action>&scope=<scope>[&data=true]`: the decision and its
+/// reasons, as the engine makes it for every request.
+async fn check_access(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ArmError> {
+    require_admin(&caller, "inkan/access/check/action")?;
+    let get = |k: &str| query.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    let missing = |k: &str| ArmError::bad_request("InvalidQueryParameter", format!("'{k}' is required."));
+    let principal = get("principal").ok_or_else(|| missing("principal"))?.to_ascii_lowercase();
+    let action = get("action").ok_or_else(|| missing("action"))?;
+    let scope = get("scope").unwrap_or("/");
+    let data = match get("data") {
+        Some(v) => v.eq_ignore_ascii_case("true"),
+        // Key Vault's and other data actions are recognisable by their provider paths.
+        None => {
+            action.to_ascii_lowercase().starts_with("microsoft.keyvault/vaults/secrets/")
+                || action.to_ascii_lowercase().starts_with("microsoft.keyvault/vaults/keys/")
+                || action.to_ascii_lowercase().starts_with("microsoft.keyvault/vaults/certificates/")
+        }
+    };
+    let policy = state.authz.policy();
+    let decision = policy.decide(&inkan_core::rbac::engine::AccessRequest {
+        principal: &principal,
+        groups: &[],
+        action,
+        data,
+        scope,
+    });
+    let explanation = crate::authz::explain(&policy, &decision, &principal, action, data, scope);
+    let role_name = |id: &str| policy.role(id).map_or_else(|| id.to_owned(), |r| r.name.to_string());
+    let render = |a: &inkan_core::rbac::engine::Assignment| json!({"id": &*a.id, "role": role_name(&a.role), "scope": &*a.scope});
+    Ok(Json(json!({
+        "allowed": decision.allowed,
+        "principal": principal,
+        "action": action,
+        "dataAction": data,
+        "scope": scope,
+        "explanation": explanation,
+        "grantedBy": decision.granted_by.as_ref().map(render),
+        "deniedBy": decision.denied_by.as_ref().map(|d| json!({"id": &*d.id, "name": &*d.name, "scope": &*d.scope})),
+        "considered": decision.considered.iter().map(render).collect::<Vec<_>>(),
+        "elsewhere": decision.elsewhere.iter().map(render).collect::<Vec<_>>(),
+    })))
 }

@@ -84,22 +84,16 @@ impl FromRequestParts<SharedState> for Caller {
     }
 }
 
-/// Decides whether `caller` may perform `action` at `scope`.
-///
-/// Until role-based authorization is enforced, the bootstrap administrator (Owner at `/`) may
-/// do everything and everyone else nothing; this is the single place that changes then.
-pub fn authorize(caller: &Caller, action: &str, scope: &str) -> Result<(), ArmError> {
-    if caller.is_admin {
+/// Decides whether `caller` may perform the control-plane `action` at `scope`, with the
+/// authorization engine; a refusal is ARM's 403 `AuthorizationFailed` plus the reasons.
+pub fn authorize(state: &SharedState, caller: &Caller, action: &str, scope: &str) -> Result<(), ArmError> {
+    let decision = state.authz.decide(&caller.object_id, action, false, scope);
+    if decision.allowed {
         return Ok(());
     }
-    Err(ArmError::authorization_failed(
-        &caller.client_id,
-        &caller.object_id,
-        action,
-        scope,
-        "inkan: this server does not evaluate role assignments for the control plane yet; only the bootstrap administrator \
-         (`eval \"$(inkan env --admin)\"`) may use it.",
-    ))
+    let policy = state.authz.policy();
+    let why = crate::authz::explain(&policy, &decision, &caller.object_id, action, false, scope);
+    Err(ArmError::authorization_failed(&caller.client_id, &caller.object_id, action, scope, &format!("inkan: {why}")))
 }
 
 fn utc(unix: i64) -> String {
@@ -109,25 +103,4 @@ fn utc(unix: i64) -> String {
             t.format(&time::macros::format_description!("[month]/[day]/[year] [hour]:[minute]:[second]")).ok()
         })
         .unwrap_or_else(|| unix.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn caller(is_admin: bool) -> Caller {
-        Caller { object_id: "o".into(), client_id: "c".into(), tenant_id: "t".into(), is_admin }
-    }
-
-    #[test]
-    fn only_the_bootstrap_administrator_is_authorized_and_the_refusal_names_everything() {
-        assert!(authorize(&caller(true), "Microsoft.Compute/virtualMachines/write", "/subscriptions/s").is_ok());
-        let refused =
-            authorize(&caller(false), "Microsoft.Compute/virtualMachines/write", "/subscriptions/s").unwrap_err();
-        assert_eq!((refused.status.as_u16(), refused.code), (403, "AuthorizationFailed"));
-        assert!(refused.message.starts_with(
-            "The client 'c' with object id 'o' does not have authorization to perform action 'Microsoft.Compute/virtualMachines/write' over scope '/subscriptions/s'"
-        ));
-        assert!(refused.message.contains("inkan env --admin"));
-    }
 }

@@ -24,7 +24,7 @@ pub(super) async fn list(
     req.api_version_for(TYPE)?;
     req.require_get("the resource group collection")?;
     require_subscription(state, sub).await?;
-    authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/read", sub.as_str())?;
+    authorize(state, caller, "Microsoft.Resources/subscriptions/resourceGroups/read", sub.as_str())?;
     let query = ResourceQuery {
         subscription_id: sub.subscription().map(str::to_owned),
         type_key: Some(TYPE_KEY.into()),
@@ -47,7 +47,7 @@ pub(super) async fn handle(
     let existing = state.store.resource(id.key()).await?;
     match req.method {
         Method::GET | Method::HEAD => {
-            authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/read", id.as_str())?;
+            authorize(state, caller, "Microsoft.Resources/subscriptions/resourceGroups/read", id.as_str())?;
             match (existing, req.method == Method::HEAD) {
                 (Some(_), true) => Ok(StatusCode::NO_CONTENT.into_response()),
                 (None, true) => Ok(StatusCode::NOT_FOUND.into_response()),
@@ -56,7 +56,7 @@ pub(super) async fn handle(
             }
         }
         Method::PUT => {
-            authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/write", id.as_str())?;
+            authorize(state, caller, "Microsoft.Resources/subscriptions/resourceGroups/write", id.as_str())?;
             NameRule::ResourceGroup.check(name).map_err(|rule| ArmError::invalid_resource_name(name, &rule))?;
             let body = req.json_object()?;
             let location = body
@@ -94,7 +94,7 @@ pub(super) async fn handle(
             Ok(json_response(status, &rendered))
         }
         Method::PATCH => {
-            authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/write", id.as_str())?;
+            authorize(state, caller, "Microsoft.Resources/subscriptions/resourceGroups/write", id.as_str())?;
             let Some(current) = existing.clone() else {
                 return Err(ArmError::resource_group_not_found(name));
             };
@@ -108,7 +108,7 @@ pub(super) async fn handle(
             Ok(json_response(StatusCode::OK, &rendered))
         }
         Method::DELETE => {
-            authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/delete", id.as_str())?;
+            authorize(state, caller, "Microsoft.Resources/subscriptions/resourceGroups/delete", id.as_str())?;
             let Some(current) = existing else {
                 return Err(ArmError::resource_group_not_found(name));
             };

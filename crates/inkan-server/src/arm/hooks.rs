@@ -48,6 +48,7 @@ pub(super) async fn prepare(
         "microsoft.containerservice/managedclusters" => managed_cluster(input, props).await,
         "microsoft.keyvault/vaults" => vault(input, props),
         "microsoft.containerregistry/registries" => registry(input, top, props),
+        "microsoft.authorization/denyassignments" => deny_assignment(input, props),
         _ => Ok(()),
     }?;
     props.insert("provisioningState".into(), json!("Succeeded"));
@@ -241,5 +242,42 @@ fn registry(input: &HookInput<'_>, top: &Map<String, Value>, props: &mut Map<Str
     props.insert("loginServer".into(), json!(format!("{name}.{}", input.state.urls.registry_suffix())));
     props.entry("adminUserEnabled").or_insert(json!(false));
     keep_or(input, props, "creationDate", || json!(inkan_core::clock::rfc3339(input.state.clock.now())));
+    Ok(())
+}
+
+/// Azure creates deny assignments only through managed applications and blueprints; inkan lets
+/// the administrator create them so deny rules can be tested.
+fn deny_assignment(input: &HookInput<'_>, props: &mut Map<String, Value>) -> Result<(), ArmError> {
+    let bad = |m: String| ArmError::bad_request("InvalidDenyAssignment", m);
+    let permissions = props.get("permissions").and_then(Value::as_array).cloned().unwrap_or_default();
+    if permissions.is_empty() {
+        return Err(bad(
+            "A deny assignment needs 'properties.permissions': [{\"actions\": [...], \"dataActions\": [...]}].".into(),
+        ));
+    }
+    for (i, block) in permissions.iter().enumerate() {
+        for list in ["actions", "notActions", "dataActions", "notDataActions"] {
+            let ok = block.get(list).is_none_or(|v| v.as_array().is_some_and(|a| a.iter().all(Value::is_string)));
+            if !ok {
+                return Err(bad(format!("permissions[{i}].{list} must be an array of strings.")));
+            }
+        }
+    }
+    for list in ["principals", "excludePrincipals"] {
+        let entries = props.get(list).and_then(Value::as_array).cloned().unwrap_or_default();
+        if list == "principals" && entries.is_empty() {
+            return Err(bad(format!(
+                "A deny assignment needs 'properties.principals': [{{\"id\": \"<object id>\", \"type\": \"ServicePrincipal\"}}], or the id {} for everyone.",
+                inkan_core::rbac::engine::EVERYONE
+            )));
+        }
+        if let Some(bad_entry) = entries.iter().find(|p| !p["id"].as_str().is_some_and(|id| parse_guid(id).is_ok())) {
+            return Err(bad(format!("{list} entries need a GUID 'id'; got {bad_entry}.")));
+        }
+    }
+    props.entry("denyAssignmentName").or_insert_with(|| json!(input.id.name().unwrap_or_default()));
+    props.entry("doNotApplyToChildScopes").or_insert(json!(false));
+    props.insert("scope".into(), json!(input.id.extension_scope().as_str()));
+    props.insert("isSystemProtected".into(), json!(false));
     Ok(())
 }

@@ -77,6 +77,7 @@ async fn route(state: &SharedState, caller: &Caller, req: &ArmRequest, path: &st
         ArmPath::Collection { parent, member_type } => match member_type.to_ascii_lowercase().as_str() {
             "microsoft.authorization/roleassignments" => role_assignments::list(state, caller, req, &parent).await,
             "microsoft.authorization/roledefinitions" => role_definitions::list(state, caller, req, &parent).await,
+            "microsoft.authorization/permissions" => role_definitions::permissions(state, caller, req, &parent).await,
             _ => resources::list_collection(state, caller, req, &parent, &member_type).await,
         },
     }

@@ -31,7 +31,7 @@ pub(super) async fn handle(
     let existing = state.store.resource(id.key()).await?;
     match req.method {
         Method::GET => {
-            authorize(caller, &format!("{}/read", ty.name), id.as_str())?;
+            authorize(state, caller, &format!("{}/read", ty.name), id.as_str())?;
             let Some(found) = existing else {
                 // A missing group or parent is reported as such, as ARM does.
                 check_parents(state, id, ty).await?;
@@ -40,18 +40,18 @@ pub(super) async fn handle(
             Ok(json_response(StatusCode::OK, &found.body))
         }
         Method::PUT => {
-            authorize(caller, &format!("{}/write", ty.name), id.as_str())?;
+            authorize(state, caller, &format!("{}/write", ty.name), id.as_str())?;
             let body = req.json_object()?;
             let status = if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED };
             let rendered = put(state, caller, req, id, ty, existing.as_ref(), body).await?;
             Ok(json_response(status, &rendered))
         }
         Method::HEAD => {
-            authorize(caller, &format!("{}/read", ty.name), id.as_str())?;
+            authorize(state, caller, &format!("{}/read", ty.name), id.as_str())?;
             Ok(if existing.is_some() { StatusCode::NO_CONTENT } else { StatusCode::NOT_FOUND }.into_response())
         }
         Method::PATCH => {
-            authorize(caller, &format!("{}/write", ty.name), id.as_str())?;
+            authorize(state, caller, &format!("{}/write", ty.name), id.as_str())?;
             let Some(current) = existing else {
                 check_parents(state, id, ty).await?;
                 return Err(not_found(id, ty));
@@ -62,7 +62,7 @@ pub(super) async fn handle(
             Ok(json_response(StatusCode::OK, &rendered))
         }
         Method::DELETE => {
-            authorize(caller, &format!("{}/delete", ty.name), id.as_str())?;
+            authorize(state, caller, &format!("{}/delete", ty.name), id.as_str())?;
             let Some(current) = existing else {
                 check_parents(state, id, ty).await?;
                 return Ok(StatusCode::NO_CONTENT.into_response());
@@ -84,7 +84,7 @@ pub(super) async fn list_collection(
     let ty = resource_type(member_type).ok_or_else(|| unknown_type(member_type))?;
     req.api_version_for(ty.name)?;
     req.require_get(&format!("the {} collection", ty.name))?;
-    authorize(caller, &format!("{}/read", ty.name), parent.as_str())?;
+    authorize(state, caller, &format!("{}/read", ty.name), parent.as_str())?;
     let query = match ty.parent {
         ParentKind::Resource(_) => {
             if state.store.resource(parent.key()).await?.is_none() {
@@ -121,7 +121,7 @@ pub(super) async fn list_generic(
     req.api_version_for("Microsoft.Resources/resources")?;
     req.require_get("the resource collection")?;
     require_scope(state, scope).await?;
-    authorize(caller, "Microsoft.Resources/subscriptions/resources/read", scope.as_str())?;
+    authorize(state, caller, "Microsoft.Resources/subscriptions/resources/read", scope.as_str())?;
     let query = ResourceQuery {
         subscription_id: scope.subscription().map(str::to_owned),
         group_key: scope.resource_group().map(str::to_ascii_lowercase),
@@ -146,7 +146,9 @@ pub(super) async fn list_generic(
         .list_resources(&query)
         .await?
         .into_iter()
-        .filter(|r| r.type_key != "microsoft.resources/resourcegroups")
+        .filter(|r| {
+            r.type_key != "microsoft.resources/resourcegroups" && !r.type_key.starts_with("microsoft.authorization/")
+        })
         .filter(|r| type_filter.as_ref().is_none_or(|t| &r.type_key == t))
         .map(|r| {
             let mut generic = Map::new();
@@ -163,9 +165,16 @@ pub(super) async fn list_generic(
 
 /// Writes `change`, mapping store conflicts to ARM's codes.
 pub(super) async fn commit(state: &SharedState, id: &ResourceId, change: ResourceChange) -> Result<(), ArmError> {
+    // Deleting a scope deletes its role assignments; deny assignments are resources.
+    let touches_policy = !change.deleted_role_assignment_scopes.is_empty()
+        || change.upserts.iter().any(|(r, _)| r.type_key == "microsoft.authorization/denyassignments")
+        || id.resource_type().is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Authorization/denyAssignments"));
     match state.store.write_resources(change).await {
         Ok(()) => {
             state.workloads_changed().await;
+            if touches_policy {
+                state.policy_changed().await;
+            }
             Ok(())
         }
         Err(StoreError::Conflict(Conflict::GlobalNameTaken { .. })) => Err(name_taken(state, id)),

@@ -34,18 +34,21 @@ pub(super) async fn handle(
     let existing = state.store.role_assignment(id.key()).await?;
     match req.method {
         Method::GET => {
-            authorize(caller, "Microsoft.Authorization/roleAssignments/read", scope.as_str())?;
+            authorize(state, caller, "Microsoft.Authorization/roleAssignments/read", scope.as_str())?;
             let found = existing.ok_or_else(|| not_found(name))?;
             Ok(json_response(StatusCode::OK, &found.body))
         }
         Method::PUT => {
-            authorize(caller, "Microsoft.Authorization/roleAssignments/write", scope.as_str())?;
+            authorize(state, caller, "Microsoft.Authorization/roleAssignments/write", scope.as_str())?;
             create(state, req, id, &scope, existing).await
         }
         Method::DELETE => {
-            authorize(caller, "Microsoft.Authorization/roleAssignments/delete", scope.as_str())?;
+            authorize(state, caller, "Microsoft.Authorization/roleAssignments/delete", scope.as_str())?;
             match state.store.delete_role_assignment(id.key()).await? {
-                Some(deleted) => Ok(json_response(StatusCode::OK, &deleted.body)),
+                Some(deleted) => {
+                    state.policy_changed().await;
+                    Ok(json_response(StatusCode::OK, &deleted.body))
+                }
                 None => Ok(StatusCode::NO_CONTENT.into_response()),
             }
         }
@@ -165,7 +168,10 @@ async fn create(
         created_at: now,
     };
     match state.store.put_role_assignment(record).await {
-        Ok(()) => Ok(json_response(StatusCode::CREATED, &rendered)),
+        Ok(()) => {
+            state.policy_changed().await;
+            Ok(json_response(StatusCode::CREATED, &rendered))
+        }
         Err(StoreError::Conflict(Conflict::RoleAssignmentExists { existing_id })) => Err(ArmError::conflict(
             "RoleAssignmentExists",
             format!(
@@ -186,7 +192,7 @@ pub(super) async fn list(
     req.api_version_for(TYPE)?;
     req.require_get("the role assignment collection (a new assignment needs a GUID name)")?;
     super::resources::require_scope(state, scope).await?;
-    authorize(caller, "Microsoft.Authorization/roleAssignments/read", scope.as_str())?;
+    authorize(state, caller, "Microsoft.Authorization/roleAssignments/read", scope.as_str())?;
     let filter = AssignmentFilter::parse(req.param("$filter").unwrap_or_default())?;
     let (at_scope_only, principal) = (filter.at_scope, filter.principal);
     let scope_key = scope.key();

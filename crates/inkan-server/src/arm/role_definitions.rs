@@ -26,7 +26,7 @@ pub(super) async fn get(
     }
     let scope = id.extension_scope();
     super::resources::require_scope(state, &scope).await?;
-    authorize(caller, "Microsoft.Authorization/roleDefinitions/read", scope.as_str())?;
+    authorize(state, caller, "Microsoft.Authorization/roleDefinitions/read", scope.as_str())?;
     let guid = id.name().unwrap_or_default();
     let role = builtin_by_id(guid).ok_or_else(|| {
         ArmError::not_found(
@@ -46,7 +46,7 @@ pub(super) async fn list(
     req.api_version_for(TYPE)?;
     req.require_get("the role definition collection")?;
     super::resources::require_scope(state, scope).await?;
-    authorize(caller, "Microsoft.Authorization/roleDefinitions/read", scope.as_str())?;
+    authorize(state, caller, "Microsoft.Authorization/roleDefinitions/read", scope.as_str())?;
     let filter = req.param("$filter").map(parse_filter).transpose()?;
     let prefix = scope_prefix(scope);
     let roles = BUILTIN_ROLES
@@ -86,4 +86,35 @@ fn parse_filter(filter: &str) -> Result<Filter, ArmError> {
             format!("The $filter '{filter}' is not supported; use roleName eq '<name>' or type eq 'BuiltInRole'."),
         )),
     }
+}
+
+/// `{scope}/providers/Microsoft.Authorization/permissions`: the permissions the caller's role
+/// assignments give it at `scope`, one entry per role (what the portal's "My permissions" shows).
+pub(super) async fn permissions(
+    state: &SharedState,
+    caller: &Caller,
+    req: &ArmRequest,
+    scope: &ResourceId,
+) -> Result<Response, ArmError> {
+    req.api_version_for("Microsoft.Authorization/permissions")?;
+    req.require_get("permissions")?;
+    super::resources::require_scope(state, scope).await?;
+    let decision =
+        state.authz.decide(&caller.object_id, "Microsoft.Authorization/permissions/read", false, scope.as_str());
+    let mut seen = std::collections::HashSet::new();
+    let items = decision
+        .considered
+        .iter()
+        .filter(|a| seen.insert(a.role.clone()))
+        .filter_map(|a| builtin_by_id(&a.role))
+        .map(|r| {
+            serde_json::json!({
+                "actions": r.actions,
+                "notActions": r.not_actions,
+                "dataActions": r.data_actions,
+                "notDataActions": r.not_data_actions,
+            })
+        })
+        .collect();
+    Ok(list_response(items))
 }

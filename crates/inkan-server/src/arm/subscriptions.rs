@@ -20,7 +20,8 @@ pub(super) async fn list(state: &SharedState, caller: &Caller, req: &ArmRequest)
         .await?
         .iter()
         .filter(|s| {
-            authorize(caller, "Microsoft.Resources/subscriptions/read", &format!("/subscriptions/{}", s.id)).is_ok()
+            authorize(state, caller, "Microsoft.Resources/subscriptions/read", &format!("/subscriptions/{}", s.id))
+                .is_ok()
         })
         .map(render)
         .collect();
@@ -46,7 +47,7 @@ pub(super) async fn get(
     let Some(found) = found else {
         return Err(ArmError::subscription_not_found(sub));
     };
-    authorize(caller, "Microsoft.Resources/subscriptions/read", id.as_str())?;
+    authorize(state, caller, "Microsoft.Resources/subscriptions/read", id.as_str())?;
     Ok(json_response(StatusCode::OK, &render(&found)))
 }
 

@@ -3,6 +3,7 @@
 
 mod arm_bad_input;
 mod arm_resources;
+mod authorization;
 mod identity;
 mod keys;
 mod sts;

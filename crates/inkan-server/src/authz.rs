@@ -1,0 +1,152 @@
+//! Authorization for every surface: the engine's policy, kept in memory and rebuilt from the
+//! store after every write to role assignments, deny assignments or roles, before that write
+//! returns. A change is effective for the very next decision: there is no propagation delay.
+
+use arc_swap::ArcSwap;
+use inkan_core::rbac::engine::{
+    AccessRequest, Assignment, Decision, Deny, EVERYONE, PermissionBlock, Policy, builtin_roles,
+};
+use inkan_core::rbac::role_definition_guid;
+use inkan_store::{ResourceQuery, Store};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// The current policy.
+#[derive(Debug, Default)]
+pub struct Authorizer {
+    policy: ArcSwap<Policy>,
+}
+
+impl Authorizer {
+    /// The policy decisions are made against.
+    pub fn policy(&self) -> Arc<Policy> {
+        self.policy.load_full()
+    }
+
+    /// Decides one request.
+    pub fn decide(&self, principal: &str, action: &str, data: bool, scope: &str) -> Decision {
+        self.policy.load().decide(&AccessRequest { principal, groups: &[], action, data, scope })
+    }
+
+    /// Rebuilds the policy from the store.
+    pub async fn reload(&self, store: &dyn Store) -> anyhow::Result<()> {
+        let assignments: Vec<Assignment> = store
+            .list_role_assignments()
+            .await?
+            .into_iter()
+            .map(|a| Assignment {
+                id: Arc::from(a.id.as_str()),
+                scope: Arc::from(a.scope_key.as_str()),
+                role: Arc::from(a.role_definition_guid.to_ascii_lowercase()),
+                principal: Arc::from(a.principal_id.to_string()),
+            })
+            .collect();
+        let denies = store
+            .list_resources(&ResourceQuery {
+                type_key: Some("microsoft.authorization/denyassignments".into()),
+                ..Default::default()
+            })
+            .await?
+            .iter()
+            .map(|r| deny_from_body(&r.id, &r.body))
+            .collect();
+        self.policy.store(Arc::new(Policy::new(builtin_roles(), assignments, denies)));
+        Ok(())
+    }
+}
+
+fn refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Compiles a stored deny assignment (`properties.permissions`, `principals`,
+/// `excludePrincipals`, `doNotApplyToChildScopes`).
+pub fn deny_from_body(id: &str, body: &Value) -> Deny {
+    let props = &body["properties"];
+    let list = |v: &Value| -> Vec<String> {
+        v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_owned)).collect()
+    };
+    let blocks = props["permissions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let (a, na, d, nd) =
+                (list(&p["actions"]), list(&p["notActions"]), list(&p["dataActions"]), list(&p["notDataActions"]));
+            PermissionBlock::new(&refs(&a), &refs(&na), &refs(&d), &refs(&nd))
+        })
+        .collect();
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array().into_iter().flatten().filter_map(|p| p["id"].as_str().map(str::to_ascii_lowercase)).collect()
+    };
+    let scope = inkan_core::arm::ResourceId::parse(id)
+        .map_or_else(|_| "/".to_owned(), |r| r.extension_scope().key().to_owned());
+    Deny {
+        id: Arc::from(id),
+        name: Arc::from(
+            props["denyAssignmentName"].as_str().unwrap_or_else(|| id.rsplit('/').next().unwrap_or_default()),
+        ),
+        scope: Arc::from(scope.as_str()),
+        blocks,
+        principals: ids(&props["principals"]),
+        excluded: ids(&props["excludePrincipals"]),
+        do_not_apply_to_child_scopes: props["doNotApplyToChildScopes"].as_bool().unwrap_or(false),
+    }
+}
+
+/// The reasons of a decision in words, for refusals and `inkan access check`.
+pub fn explain(policy: &Policy, decision: &Decision, principal: &str, action: &str, data: bool, scope: &str) -> String {
+    let role_name = |id: &str| policy.role(id).map_or_else(|| id.to_owned(), |r| r.name.to_string());
+    let describe = |a: &Assignment| format!("'{}' at '{}'", role_name(&a.role), a.scope);
+    if let Some(deny) = &decision.denied_by {
+        let grant =
+            decision.granted_by.as_ref().map(|g| format!(" even though {} grants it", describe(g))).unwrap_or_default();
+        return format!(
+            "deny assignment '{}' at '{}' refuses '{action}' to {}{grant}; a deny assignment wins over every role.",
+            deny.name,
+            deny.scope,
+            if deny.principals.iter().any(|p| p == EVERYONE) { "everyone".to_owned() } else { principal.to_owned() }
+        );
+    }
+    if let Some(grant) = &decision.granted_by {
+        return format!("{} grants '{action}' at '{scope}' to {principal}.", describe(grant));
+    }
+    let here = if decision.considered.is_empty() {
+        "no role assignment applies at this scope".to_owned()
+    } else {
+        format!(
+            "the assignments that apply here ({}) do not grant it",
+            decision.considered.iter().map(describe).collect::<Vec<_>>().join(", ")
+        )
+    };
+    let elsewhere = if decision.elsewhere.is_empty() {
+        String::new()
+    } else {
+        format!("; elsewhere it has {}", decision.elsewhere.iter().take(5).map(describe).collect::<Vec<_>>().join(", "))
+    };
+    let kind = if data { "data action" } else { "action" };
+    let suggestion = policy
+        .roles_granting(action, data)
+        .first()
+        .map(|r| {
+            format!(
+                " The role '{}' at '{scope}' (or above) would grant it: inkan role assignment create --role \"{}\" --assignee {principal} --scope {scope}",
+                r.name, r.name
+            )
+        })
+        .unwrap_or_default();
+    let control_plane_only =
+        if data && decision.considered.iter().any(|a| policy.role(&a.role).is_some_and(|r| r.grants(action, false))) {
+            " (control-plane roles such as Owner or Contributor never grant data actions)"
+        } else {
+            ""
+        };
+    format!(
+        "{principal} may not perform the {kind} '{action}' at '{scope}': {here}{control_plane_only}{elsewhere}.{suggestion}"
+    )
+}
+
+/// Whether a role definition id names a role the policy knows.
+pub fn known_role(policy: &Policy, role_definition_id: &str) -> bool {
+    role_definition_guid(role_definition_id).is_some_and(|g| policy.role(g).is_some())
+}

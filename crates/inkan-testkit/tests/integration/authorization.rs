@@ -1,0 +1,173 @@
+//! The control plane is authorized with the engine: role assignments take effect (and stop)
+//! at once, control-plane and data-plane roles stay apart, scopes inherit, deny wins.
+
+use inkan_testkit::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+struct World {
+    server: TestServer,
+    sub: String,
+    /// The VM whose system-assigned identity acts as the caller.
+    principal: String,
+    token: String,
+}
+
+const READER: &str = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+const CONTRIBUTOR: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+const SECRETS_USER: &str = "4633458b-17de-408a-b874-0445c86b69e6";
+
+async fn world() -> World {
+    let server = TestServer::start().await;
+    let sub = server.subscription().to_owned();
+    for rg in ["app", "other"] {
+        let (status, _) = server
+            .arm(
+                Method::PUT,
+                &format!("/subscriptions/{sub}/resourcegroups/{rg}?api-version=2022-09-01"),
+                Some(json!({"location": "eastus"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let vm = format!("/subscriptions/{sub}/resourceGroups/other/providers/Microsoft.Compute/virtualMachines/caller");
+    let (_, body) = server
+        .arm(
+            Method::PUT,
+            &format!("{vm}?api-version=2024-07-01"),
+            Some(json!({"location": "eastus", "identity": {"type": "SystemAssigned"}})),
+        )
+        .await;
+    let principal = body["identity"]["principalId"].as_str().unwrap().to_owned();
+    let url = format!(
+        "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/",
+        server.imds_base(&vm)
+    );
+    let token: Value = server.http.get(url).header("Metadata", "true").send().await.unwrap().json().await.unwrap();
+    World { server, sub, principal, token: token["access_token"].as_str().unwrap().to_owned() }
+}
+
+impl World {
+    async fn as_caller(&self, method: Method, path: &str, body: Value) -> (StatusCode, Value) {
+        let (status, value, _) = self.server.arm_with(method, path, Some(&self.token), Some(&body.to_string())).await;
+        (status, value)
+    }
+
+    async fn assign(&self, role: &str, scope: &str, name: &str) -> String {
+        let id = format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}");
+        let body = json!({"properties": {"roleDefinitionId": format!("/providers/Microsoft.Authorization/roleDefinitions/{role}"), "principalId": self.principal}});
+        let (status, created) = self.server.arm(Method::PUT, &format!("{id}?api-version=2022-04-01"), Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        id
+    }
+
+    fn identity_path(&self, rg: &str, name: &str) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}?api-version=2023-01-31",
+            self.sub
+        )
+    }
+}
+
+#[tokio::test]
+async fn reader_then_contributor_then_nothing_all_effective_at_once() {
+    let w = world().await;
+    let rg = format!("/subscriptions/{}/resourceGroups/app", w.sub);
+    w.assign(READER, &rg, "00000000-0000-4000-8000-0000000000a1").await;
+    let create = json!({"location": "eastus"});
+    let (status, refused) = w.as_caller(Method::PUT, &w.identity_path("app", "made-by-mi"), create.clone()).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("AuthorizationFailed")));
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.contains(&format!("with object id '{}'", w.principal)), "{message}");
+    assert!(message.contains("'Microsoft.ManagedIdentity/userAssignedIdentities/write'"), "{message}");
+    assert!(message.contains("'Reader' at"), "the hint names what applies: {message}");
+    let (status, _) = w.as_caller(Method::GET, &format!("{rg}?api-version=2022-09-01"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "Reader reads");
+
+    let contributor = w.assign(CONTRIBUTOR, &rg, "00000000-0000-4000-8000-0000000000a2").await;
+    let (status, created) = w.as_caller(Method::PUT, &w.identity_path("app", "made-by-mi"), create.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "Contributor is effective for the very next request: {created}");
+    let (status, _) = w.as_caller(Method::PUT, &w.identity_path("other", "elsewhere"), create.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the group scope does not reach another group");
+
+    let (status, _) = w.server.arm(Method::DELETE, &format!("{contributor}?api-version=2022-04-01"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = w.as_caller(Method::PUT, &w.identity_path("app", "second"), create).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "removing the assignment is effective at once");
+}
+
+#[tokio::test]
+async fn data_roles_grant_no_control_plane_writes_and_owner_inherits() {
+    let w = world().await;
+    let sub_scope = format!("/subscriptions/{}", w.sub);
+    let rg = format!("{sub_scope}/resourceGroups/app");
+    w.assign(SECRETS_USER, &rg, "00000000-0000-4000-8000-0000000000b1").await;
+    let vault = format!("{rg}/providers/Microsoft.KeyVault/vaults/mi-kv?api-version=2024-11-01");
+    let body = json!({"location": "eastus", "properties": {"tenantId": w.server.tenant(), "sku": {"family": "A", "name": "standard"}}});
+    let (status, refused) = w.as_caller(Method::PUT, &vault, body.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(refused["error"]["message"].as_str().unwrap().contains("'Key Vault Secrets User' at"));
+    w.assign(OWNER, &sub_scope, "00000000-0000-4000-8000-0000000000b2").await;
+    let (status, created) = w.as_caller(Method::PUT, &vault, body).await;
+    assert_eq!(status, StatusCode::CREATED, "Owner at the subscription reaches a resource in a child group: {created}");
+    let (status, perms) = w
+        .as_caller(
+            Method::GET,
+            &format!("{rg}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<&Value> = perms["value"].as_array().unwrap().iter().collect();
+    assert_eq!(actions.len(), 2, "one entry per role that applies: {perms}");
+}
+
+#[tokio::test]
+async fn a_deny_assignment_wins_over_owner_and_access_check_explains_it() {
+    let w = world().await;
+    let sub_scope = format!("/subscriptions/{}", w.sub);
+    let rg = format!("{sub_scope}/resourceGroups/app");
+    w.assign(OWNER, &sub_scope, "00000000-0000-4000-8000-0000000000c1").await;
+    let deny = format!(
+        "{rg}/providers/Microsoft.Authorization/denyAssignments/00000000-0000-4000-8000-0000000000d1?api-version=2022-04-01"
+    );
+    let body = json!({"properties": {"denyAssignmentName": "no identities here", "permissions": [{"actions": ["Microsoft.ManagedIdentity/*"]}],
+        "principals": [{"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}],
+        "excludePrincipals": [{"id": w.server.admin.object_id.clone(), "type": "ServicePrincipal"}]}});
+    let (status, created) = w.server.arm(Method::PUT, &deny, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, refused) =
+        w.as_caller(Method::PUT, &w.identity_path("app", "denied"), json!({"location": "eastus"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("deny assignment 'no identities here'") && message.contains("even though 'Owner' at"),
+        "{message}"
+    );
+    let (status, _) =
+        w.as_caller(Method::PUT, &w.identity_path("other", "allowed"), json!({"location": "eastus"})).await;
+    assert_eq!(status, StatusCode::CREATED, "the deny applies at its scope only");
+    let (status, _) =
+        w.server.arm(Method::PUT, &w.identity_path("app", "by-admin"), Some(json!({"location": "eastus"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "excluded principals are not denied");
+
+    let check = format!(
+        "/inkan/v1/access/check?principal={}&action=Microsoft.ManagedIdentity/userAssignedIdentities/write&scope={rg}",
+        w.principal
+    );
+    let (status, explained) = w.server.arm(Method::GET, &check, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(explained["allowed"], false);
+    assert_eq!(explained["deniedBy"]["name"], "no identities here");
+    assert_eq!(explained["grantedBy"]["role"], "Owner");
+    let data = format!(
+        "/inkan/v1/access/check?principal={}&action=Microsoft.KeyVault/vaults/secrets/getSecret/action&scope={rg}/providers/Microsoft.KeyVault/vaults/kv/secrets/s",
+        w.principal
+    );
+    let (_, secret) = w.server.arm(Method::GET, &data, None).await;
+    assert_eq!(secret["allowed"], false);
+    let why = secret["explanation"].as_str().unwrap();
+    assert!(why.contains("control-plane roles such as Owner or Contributor never grant data actions"), "{why}");
+    assert!(why.contains("Key Vault Secrets User"), "the narrowest role that would grant it: {why}");
+}
