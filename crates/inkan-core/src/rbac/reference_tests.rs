@@ -39,11 +39,14 @@ fn raw_covers(b: &RawBlock, action: &str, data: bool) -> bool {
         && !no.iter().any(|p| glob(p.as_bytes(), action.as_bytes()))
 }
 
+/// (scope, blocks, principals, excluded, everyone, doNotApplyToChildScopes)
+type RawDeny = (usize, Vec<RawBlock>, Vec<usize>, Vec<usize>, bool, bool);
+
 #[derive(Debug, Clone)]
 struct World {
     roles: Vec<Vec<RawBlock>>,
     assignments: Vec<(usize, usize, usize)>, // (principal, role, scope)
-    denies: Vec<(usize, Vec<RawBlock>, Vec<usize>, Vec<usize>, bool, bool)>, // (scope, blocks, principals, excluded, everyone, no_children)
+    denies: Vec<RawDeny>,
 }
 
 const PRINCIPALS: &[&str] = &["p0", "p1", "p2"];
