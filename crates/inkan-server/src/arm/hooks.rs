@@ -271,7 +271,7 @@ fn deny_assignment(input: &HookInput<'_>, props: &mut Map<String, Value>) -> Res
                 inkan_core::rbac::engine::EVERYONE
             )));
         }
-        if let Some(bad_entry) = entries.iter().find(|p| !p["id"].as_str().is_some_and(|id| parse_guid(id).is_ok())) {
+        if let Some(bad_entry) = entries.iter().find(|p| p["id"].as_str().is_none_or(|id| parse_guid(id).is_err())) {
             return Err(bad(format!("{list} entries need a GUID 'id'; got {bad_entry}.")));
         }
     }
