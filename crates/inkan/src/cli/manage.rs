@@ -107,6 +107,14 @@ pub enum RoleCommand {
         #[command(subcommand)]
         command: AssignmentCommand,
     },
+    /// A principal's role assignments (at, above and below a scope), with role names.
+    List {
+        /// Object id, `rg/name` or resource id.
+        #[arg(long)]
+        assignee: String,
+        #[arg(long)]
+        scope: Option<String>,
+    },
     /// Role definitions.
     Definition {
         #[command(subcommand)]
@@ -261,6 +269,13 @@ pub async fn role(target: &Target, command: RoleCommand) -> anyhow::Result<()> {
             );
             let created = client.call(Method::PUT, &path, Some(&body)).await?;
             output::print_one(&flatten(&created), target.output, None)
+        }
+        RoleCommand::List { assignee, scope } => {
+            Box::pin(role(
+                target,
+                RoleCommand::Assignment { command: AssignmentCommand::List { scope, assignee: Some(assignee) } },
+            ))
+            .await
         }
         RoleCommand::Assignment { command: AssignmentCommand::List { scope, assignee } } => {
             let scope = scope.unwrap_or(subscription_scope);

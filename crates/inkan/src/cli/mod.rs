@@ -108,6 +108,13 @@ pub enum Command {
         #[command(flatten)]
         target: Target,
     },
+    /// Ask the authorization engine: may this principal do this, here, and why.
+    Access {
+        #[command(subcommand)]
+        command: AccessCommand,
+        #[command(flatten)]
+        target: Target,
+    },
     /// Tokens issued and refused, newest first.
     Audit {
         /// Only issued or only refused tokens.
@@ -137,6 +144,25 @@ pub enum Command {
     Config {
         #[command(subcommand)]
         command: serve::ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// Decide one request and explain the decision.
+    Check {
+        /// The principal: an object id, or an identity as `rg/name` or a resource id.
+        #[arg(long)]
+        principal: String,
+        /// The action or data action, e.g. Microsoft.KeyVault/vaults/secrets/getSecret/action.
+        #[arg(long)]
+        action: String,
+        /// The scope (a resource id; default: the subscription).
+        #[arg(long)]
+        scope: Option<String>,
+        /// Treat the action as a data action (detected for Key Vault actions).
+        #[arg(long)]
+        data: bool,
     },
 }
 
@@ -184,6 +210,26 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
         Command::Vault { command, target } => manage::vault(&target, command).await,
         Command::Role { command, target } => manage::role(&target, command).await,
         Command::Keys { command, target } => keys::run(&target, command).await,
+        Command::Access { command: AccessCommand::Check { principal, action, scope, data }, target } => {
+            let client = crate::client::ApiClient::connect(&target).await?;
+            let principal = manage::resolve_principal(&client, &principal).await?;
+            let scope = scope.unwrap_or_else(|| format!("/subscriptions/{}", client.subscription()));
+            let mut path = format!(
+                "/inkan/v1/access/check?principal={principal}&action={}&scope={}",
+                manage::urlencode(&action),
+                manage::urlencode(&scope)
+            );
+            if data {
+                path.push_str("&data=true");
+            }
+            let answer = client.call(reqwest::Method::GET, &path, None).await?;
+            if target.output == output::Format::Json {
+                return output::print_one(&answer, target.output, None);
+            }
+            println!("{}", if answer["allowed"] == true { "allowed" } else { "denied" });
+            println!("{}", answer["explanation"].as_str().unwrap_or_default());
+            Ok(())
+        }
         Command::Agent { command: AgentCommand::Run(args) } => crate::agent::run(args).await,
         Command::Agent { command: AgentCommand::Enroll { as_workload, out, target } } => {
             let client = crate::client::ApiClient::connect(&target).await?;
