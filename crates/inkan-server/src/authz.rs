@@ -30,17 +30,27 @@ impl Authorizer {
 
     /// Rebuilds the policy from the store.
     pub async fn reload(&self, store: &dyn Store) -> anyhow::Result<()> {
-        let assignments: Vec<Assignment> = store
-            .list_role_assignments()
-            .await?
-            .into_iter()
-            .map(|a| Assignment {
-                id: Arc::from(a.id.as_str()),
-                scope: Arc::from(a.scope_key.as_str()),
-                role: Arc::from(a.role_definition_guid.to_ascii_lowercase()),
-                principal: Arc::from(a.principal_id.to_string()),
-            })
-            .collect();
+        // Scopes, roles and principals repeat across assignments: share one copy of each.
+        let mut strings: std::collections::HashMap<String, Arc<str>> = std::collections::HashMap::new();
+        let mut intern = |text: String| -> Arc<str> {
+            if let Some(shared) = strings.get(&text) {
+                return Arc::clone(shared);
+            }
+            let shared: Arc<str> = Arc::from(text.as_str());
+            strings.insert(text, Arc::clone(&shared));
+            shared
+        };
+        let entries = store.role_assignment_index().await?;
+        let mut assignments = Vec::with_capacity(entries.len());
+        for e in entries {
+            assignments.push(Assignment {
+                name: Arc::from(e.name.as_str()),
+                scope: intern(e.scope_key),
+                role: intern(e.role_definition_guid.to_ascii_lowercase()),
+                principal: intern(e.principal_id.to_ascii_lowercase()),
+            });
+        }
+        drop(strings);
         let denies = store
             .list_resources(&ResourceQuery {
                 type_key: Some("microsoft.authorization/denyassignments".into()),

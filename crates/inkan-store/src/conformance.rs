@@ -305,6 +305,13 @@ async fn role_assignments_are_unique(store: &dyn Store) {
         created_at: at(5),
     };
     store.put_role_assignment(record("one")).await.expect("assign");
+    let other = |name: &str| RoleAssignmentRecord { principal_id: ObjectId::random(), ..record(name) };
+    store.import_role_assignments(vec![other("i1"), other("i2")]).await.expect("import");
+    assert!(matches!(
+        store.import_role_assignments(vec![other("i3"), record("i4")]).await,
+        Err(StoreError::Conflict(Conflict::RoleAssignmentExists { .. }))
+    ));
+    assert!(store.role_assignment(&other("i3").key()).await.expect("get").is_none(), "a failed import imports nothing");
     assert!(matches!(
         store.put_role_assignment(record("two")).await,
         Err(StoreError::Conflict(Conflict::RoleAssignmentExists { .. }))

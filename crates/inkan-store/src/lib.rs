@@ -56,9 +56,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     async fn role_assignment(&self, key: &str) -> StoreResult<Option<RoleAssignmentRecord>>;
     async fn list_role_assignments(&self) -> StoreResult<Vec<RoleAssignmentRecord>>;
+    /// Every assignment, reduced to what the authorization index needs.
+    async fn role_assignment_index(&self) -> StoreResult<Vec<AssignmentIndexEntry>>;
     /// Creates an assignment; a second assignment of the same role to the same principal at the
     /// same scope is a [`Conflict::RoleAssignmentExists`].
     async fn put_role_assignment(&self, record: RoleAssignmentRecord) -> StoreResult<()>;
+    /// Imports many assignments in one transaction (world files, benchmarks); an assignment
+    /// that already exists is a conflict and nothing is imported.
+    async fn import_role_assignments(&self, records: Vec<RoleAssignmentRecord>) -> StoreResult<()>;
     /// Deletes an assignment; returns it if it existed.
     async fn delete_role_assignment(&self, key: &str) -> StoreResult<Option<RoleAssignmentRecord>>;
 

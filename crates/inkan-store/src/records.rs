@@ -283,3 +283,14 @@ pub struct DetachmentRecord {
     pub identity_resource_id: String,
     pub detached_at: OffsetDateTime,
 }
+
+/// The fields of a role assignment the authorization index needs (no body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentIndexEntry {
+    /// The assignment's name (GUID).
+    pub name: String,
+    pub scope_key: String,
+    pub role_definition_guid: String,
+    /// Lower-case object id.
+    pub principal_id: String,
+}

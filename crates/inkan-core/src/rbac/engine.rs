@@ -68,10 +68,12 @@ impl Role {
     }
 }
 
-/// A role assignment.
+/// A role assignment. Strings are shared (`Arc<str>`) so a million assignments over a few
+/// thousand scopes and a few dozen roles cost little more than their pointers.
 #[derive(Debug, Clone)]
 pub struct Assignment {
-    pub id: Arc<str>,
+    /// The assignment's name (a GUID); its id is `{scope}/providers/Microsoft.Authorization/roleAssignments/{name}`.
+    pub name: Arc<str>,
     /// Lower-case scope key (`/` for the root).
     pub scope: Arc<str>,
     /// Lower-case role GUID.

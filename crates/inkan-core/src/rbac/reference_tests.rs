@@ -141,7 +141,7 @@ fn engine(world: &World) -> Policy {
         })
         .collect();
     let assignments = world.assignments.iter().enumerate().map(|(i, (p, r, s))| Assignment {
-        id: Arc::from(format!("a{i}")),
+        name: Arc::from(format!("a{i}")),
         scope: Arc::from(SCOPES[*s]),
         role: Arc::from(format!("r{r}")),
         principal: Arc::from(PRINCIPALS[*p]),

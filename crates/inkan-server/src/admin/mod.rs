@@ -238,7 +238,10 @@ async fn check_access(
     });
     let explanation = crate::authz::explain(&policy, &decision, &principal, action, data, scope);
     let role_name = |id: &str| policy.role(id).map_or_else(|| id.to_owned(), |r| r.name.to_string());
-    let render = |a: &inkan_core::rbac::engine::Assignment| json!({"id": &*a.id, "role": role_name(&a.role), "scope": &*a.scope});
+    let render = |a: &inkan_core::rbac::engine::Assignment| {
+        let scope = if &*a.scope == "/" { "" } else { &a.scope };
+        json!({"id": format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{}", a.name), "role": role_name(&a.role), "scope": &*a.scope})
+    };
     Ok(Json(json!({
         "allowed": decision.allowed,
         "principal": principal,

@@ -14,9 +14,9 @@ mod resources;
 mod role_assignments;
 
 use crate::{
-    AuditEvent, AuditQuery, BootstrapRecord, ClientSecretRecord, Conflict, DetachmentRecord, HostCredentialRecord,
-    Initialization, PrincipalRecord, ResourceChange, ResourceQuery, ResourceRecord, RoleAssignmentRecord,
-    SigningKeyRecord, Store, StoreError, StoreResult, SubscriptionRecord, TenantRecord,
+    AssignmentIndexEntry, AuditEvent, AuditQuery, BootstrapRecord, ClientSecretRecord, Conflict, DetachmentRecord,
+    HostCredentialRecord, Initialization, PrincipalRecord, ResourceChange, ResourceQuery, ResourceRecord,
+    RoleAssignmentRecord, SigningKeyRecord, Store, StoreError, StoreResult, SubscriptionRecord, TenantRecord,
 };
 use async_trait::async_trait;
 use inkan_core::ids::{ClientId, ObjectId};
@@ -223,8 +223,16 @@ impl Store for SqliteStore {
         self.read(|c, _| role_assignments::all(c)).await
     }
 
+    async fn role_assignment_index(&self) -> StoreResult<Vec<AssignmentIndexEntry>> {
+        self.read(|c, _| role_assignments::index(c)).await
+    }
+
     async fn put_role_assignment(&self, record: RoleAssignmentRecord) -> StoreResult<()> {
         self.write(move |tx, _| role_assignments::put(tx, &record)).await
+    }
+
+    async fn import_role_assignments(&self, records: Vec<RoleAssignmentRecord>) -> StoreResult<()> {
+        self.write(move |tx, _| records.iter().try_for_each(|r| role_assignments::put(tx, r))).await
     }
 
     async fn delete_role_assignment(&self, key: &str) -> StoreResult<Option<RoleAssignmentRecord>> {

@@ -1,7 +1,7 @@
 //! Role assignments, one row each, unique per (scope, role, principal).
 
 use super::{from_ts, map_err, parse_guid, parse_json, ts};
-use crate::{Conflict, RoleAssignmentRecord, StoreError, StoreResult};
+use crate::{AssignmentIndexEntry, Conflict, RoleAssignmentRecord, StoreError, StoreResult};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 
 const COLUMNS: &str = "id, scope_key, role_definition_guid, principal_id, body, created_at";
@@ -21,20 +21,41 @@ pub(super) fn all(c: &Connection) -> StoreResult<Vec<RoleAssignmentRecord>> {
     rows.map(|r| into_record(r.map_err(map_err)?)).collect()
 }
 
+pub(super) fn index(c: &Connection) -> StoreResult<Vec<AssignmentIndexEntry>> {
+    let mut stmt = c
+        .prepare("SELECT key, scope_key, role_definition_guid, principal_id FROM role_assignments")
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map([], |r| {
+            let key: String = r.get(0)?;
+            Ok(AssignmentIndexEntry {
+                name: key.rsplit('/').next().unwrap_or_default().to_owned(),
+                scope_key: r.get(1)?,
+                role_definition_guid: r.get(2)?,
+                principal_id: r.get(3)?,
+            })
+        })
+        .map_err(map_err)?;
+    rows.collect::<Result<_, _>>().map_err(map_err)
+}
+
 pub(super) fn put(tx: &Transaction<'_>, r: &RoleAssignmentRecord) -> StoreResult<()> {
     let existing: Option<String> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT id FROM role_assignments WHERE scope_key = ?1 AND role_definition_guid = ?2 AND principal_id = ?3",
-            (&r.scope_key, &r.role_definition_guid, r.principal_id.to_string()),
-            |row| row.get(0),
         )
-        .optional()
+        .and_then(|mut stmt| {
+            stmt.query_row((&r.scope_key, &r.role_definition_guid, r.principal_id.to_string()), |row| row.get(0))
+                .optional()
+        })
         .map_err(map_err)?;
     if let Some(existing_id) = existing {
         return Err(StoreError::Conflict(Conflict::RoleAssignmentExists { existing_id }));
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO role_assignments (key, id, scope_key, role_definition_guid, principal_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .and_then(|mut stmt| stmt.execute(
         (
             r.key(),
             &r.id,
@@ -43,7 +64,7 @@ pub(super) fn put(tx: &Transaction<'_>, r: &RoleAssignmentRecord) -> StoreResult
             r.principal_id.to_string(),
             r.body.to_string(),
             ts(r.created_at),
-        ),
+        ))
     )
     .map_err(map_err)?;
     Ok(())

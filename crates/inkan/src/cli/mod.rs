@@ -1,5 +1,6 @@
 //! Command-line arguments and the dispatch to each command.
 
+mod bench;
 mod env;
 mod keys;
 pub mod manage;
@@ -115,6 +116,11 @@ pub enum Command {
         #[command(flatten)]
         target: Target,
     },
+    /// Benchmarks (not tests): `inkan bench authz`.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Tokens issued and refused, newest first.
     Audit {
         /// Only issued or only refused tokens.
@@ -144,6 +150,19 @@ pub enum Command {
     Config {
         #[command(subcommand)]
         command: serve::ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// The authorization engine with many role assignments.
+    Authz {
+        #[arg(long, default_value_t = 1_000_000)]
+        assignments: usize,
+        #[arg(long, default_value_t = 100_000)]
+        principals: usize,
+        #[arg(long, default_value_t = 200_000)]
+        decisions: usize,
     },
 }
 
@@ -231,6 +250,9 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Agent { command: AgentCommand::Run(args) } => crate::agent::run(args).await,
+        Command::Bench { command: BenchCommand::Authz { assignments, principals, decisions } } => {
+            bench::authz(assignments, principals, decisions).await
+        }
         Command::Agent { command: AgentCommand::Enroll { as_workload, out, target } } => {
             let client = crate::client::ApiClient::connect(&target).await?;
             let dir = inkan_server::data_dir::DataDir::at(
