@@ -15,17 +15,36 @@ use std::sync::Arc;
 #[derive(Debug, Default)]
 pub struct Authorizer {
     policy: ArcSwap<Policy>,
+    /// Seconds before a new assignment takes effect: 0 (inkan's default), or Azure-like
+    /// propagation for testing retry logic.
+    delay_secs: i64,
+    /// The bootstrap administrator, whose Owner assignment is never delayed.
+    exempt_principal: String,
 }
 
 impl Authorizer {
+    /// An authorizer whose new assignments take effect after `delay_secs`.
+    pub fn with_delay(delay_secs: u64, exempt_principal: &str) -> Self {
+        Self {
+            policy: ArcSwap::default(),
+            delay_secs: i64::try_from(delay_secs).unwrap_or(i64::MAX),
+            exempt_principal: exempt_principal.to_ascii_lowercase(),
+        }
+    }
+
+    /// The propagation delay in seconds.
+    pub fn delay_secs(&self) -> i64 {
+        self.delay_secs
+    }
+
     /// The policy decisions are made against.
     pub fn policy(&self) -> Arc<Policy> {
         self.policy.load_full()
     }
 
     /// Decides one request.
-    pub fn decide(&self, principal: &str, action: &str, data: bool, scope: &str) -> Decision {
-        self.policy.load().decide(&AccessRequest { principal, groups: &[], action, data, scope })
+    pub fn decide(&self, principal: &str, action: &str, data: bool, scope: &str, now: i64) -> Decision {
+        self.policy.load().decide(&AccessRequest { principal, groups: &[], action, data, scope, now })
     }
 
     /// Rebuilds the policy from the store.
@@ -48,6 +67,11 @@ impl Authorizer {
                 scope: intern(e.scope_key),
                 role: intern(e.role_definition_guid.to_ascii_lowercase()),
                 principal: intern(e.principal_id.to_ascii_lowercase()),
+                effective_at: if e.principal_id.eq_ignore_ascii_case(&self.exempt_principal) {
+                    e.created_at.unix_timestamp()
+                } else {
+                    e.created_at.unix_timestamp().saturating_add(self.delay_secs)
+                },
             });
         }
         drop(strings);
@@ -120,6 +144,19 @@ pub fn explain(policy: &Policy, decision: &Decision, principal: &str, action: &s
     }
     if let Some(grant) = &decision.granted_by {
         return format!("{} grants '{action}' at '{scope}' to {principal}.", describe(grant));
+    }
+    if let Some(pending) = decision
+        .pending
+        .iter()
+        .find(|a| policy.role(&a.role).is_some_and(|r| r.grants(&action.to_ascii_lowercase(), data)))
+    {
+        return format!(
+            "{} will grant '{action}' at '{scope}' once it takes effect at {} (this server delays new assignments to imitate Azure's propagation; `inkan role wait` waits for it).",
+            describe(pending),
+            time::OffsetDateTime::from_unix_timestamp(pending.effective_at)
+                .map(inkan_core::clock::rfc3339)
+                .unwrap_or_default()
+        );
     }
     let here = if decision.considered.is_empty() {
         "no role assignment applies at this scope".to_owned()

@@ -36,6 +36,8 @@ pub struct RawConfig {
     pub master_key_file: Option<PathBuf>,
     /// Log filter, e.g. `info` or `inkan_server=debug`.
     pub log: Option<String>,
+    /// Seconds before a new role assignment takes effect (default 0: at once).
+    pub assignment_delay: Option<u64>,
 }
 
 impl RawConfig {
@@ -57,6 +59,7 @@ impl RawConfig {
             world: self.world.or(lower.world),
             master_key_file: self.master_key_file.or(lower.master_key_file),
             log: self.log.or(lower.log),
+            assignment_delay: self.assignment_delay.or(lower.assignment_delay),
         }
     }
 }
@@ -73,6 +76,7 @@ pub struct Settings {
     pub world: Option<PathBuf>,
     pub master_key_file: PathBuf,
     pub log: String,
+    pub assignment_delay: u64,
 }
 
 /// The default data directory: `$XDG_DATA_HOME/inkan` (`~/.local/share/inkan` on Linux).
@@ -105,6 +109,7 @@ impl Settings {
             domain,
             world: raw.world,
             log: raw.log.unwrap_or_else(|| "info".to_owned()),
+            assignment_delay: raw.assignment_delay.unwrap_or(0),
         })
     }
 }

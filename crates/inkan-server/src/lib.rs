@@ -101,7 +101,7 @@ impl Server {
             identity_url,
             audit,
             known_resources: state::KnownResources::new(&urls),
-            authz: authz::Authorizer::default(),
+            authz: authz::Authorizer::with_delay(settings.assignment_delay, &boot.admin_object_id.to_string()),
         });
         state.workloads.reload(state.store.as_ref()).await?;
         state.authz.reload(state.store.as_ref()).await?;

@@ -293,4 +293,5 @@ pub struct AssignmentIndexEntry {
     pub role_definition_guid: String,
     /// Lower-case object id.
     pub principal_id: String,
+    pub created_at: OffsetDateTime,
 }

@@ -21,6 +21,7 @@ pub struct TestServer {
     pub admin: AdminCredentials,
     dir: Option<tempfile::TempDir>,
     path: PathBuf,
+    extra: RawConfig,
 }
 
 /// A fixed starting time, so runs are reproducible.
@@ -31,20 +32,34 @@ pub fn start_time() -> time::OffsetDateTime {
 impl TestServer {
     /// Starts a server on a new data directory.
     pub async fn start() -> Self {
+        Self::start_with(RawConfig::default()).await
+    }
+
+    /// Starts a server with extra settings (data directory, listeners and ports are the kit's).
+    pub async fn start_with(extra: RawConfig) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().to_owned();
         let clock = Arc::new(ManualClock::new(start_time()));
-        Self::start_in(Some(dir), path, clock, 0).await
+        Self::start_in(Some(dir), path, clock, 0, extra).await
     }
 
-    async fn start_in(dir: Option<tempfile::TempDir>, path: PathBuf, clock: Arc<ManualClock>, port: u16) -> Self {
-        let settings = Settings::resolve(RawConfig {
-            data_dir: Some(path.clone()),
-            listen: Some(vec!["127.0.0.1".parse().expect("ip")]),
-            port: Some(port),
-            identity_port: Some(0),
-            ..Default::default()
-        })
+    async fn start_in(
+        dir: Option<tempfile::TempDir>,
+        path: PathBuf,
+        clock: Arc<ManualClock>,
+        port: u16,
+        extra: RawConfig,
+    ) -> Self {
+        let settings = Settings::resolve(
+            RawConfig {
+                data_dir: Some(path.clone()),
+                listen: Some(vec!["127.0.0.1".parse().expect("ip")]),
+                port: Some(port),
+                identity_port: Some(0),
+                ..Default::default()
+            }
+            .over(extra.clone()),
+        )
         .expect("settings");
         let server = Server::start(&settings, clock.clone()).await.expect("the test server must start");
         let addr: SocketAddr = server.https_addrs[0];
@@ -56,7 +71,7 @@ impl TestServer {
             .build()
             .expect("client");
         let admin = data.admin_credentials().expect("admin credentials");
-        Self { base: server.urls.base.clone(), server, clock, http, admin, dir, path }
+        Self { base: server.urls.base.clone(), server, clock, http, admin, dir, path, extra }
     }
 
     /// Stops the server and starts a new one on the same data directory.
@@ -67,7 +82,8 @@ impl TestServer {
         // The same port: the issuer URL (and so every issued token) names it.
         let port = self.server.urls.port;
         self.server.shutdown().await;
-        Self::start_in(dir, path, clock, port).await
+        let extra = self.extra.clone();
+        Self::start_in(dir, path, clock, port, extra).await
     }
 
     /// The data directory.

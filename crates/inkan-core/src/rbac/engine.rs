@@ -80,6 +80,9 @@ pub struct Assignment {
     pub role: Arc<str>,
     /// Lower-case principal object id.
     pub principal: Arc<str>,
+    /// When the assignment takes effect (Unix seconds): its creation time, plus the server's
+    /// optional propagation delay.
+    pub effective_at: i64,
 }
 
 /// A deny assignment.
@@ -107,6 +110,8 @@ pub struct AccessRequest<'a> {
     pub data: bool,
     /// The scope key (any case).
     pub scope: &'a str,
+    /// The time of the decision (Unix seconds): assignments not yet effective do not count.
+    pub now: i64,
 }
 
 /// The decision and its reasons.
@@ -121,6 +126,8 @@ pub struct Decision {
     pub considered: Vec<Assignment>,
     /// The principal's assignments elsewhere (they do not apply at this scope).
     pub elsewhere: Vec<Assignment>,
+    /// The principal's assignments at this scope that are not in effect yet.
+    pub pending: Vec<Assignment>,
 }
 
 /// Whether an assignment at `assigned` applies at `requested` (both lower-case keys).
@@ -183,10 +190,13 @@ impl Policy {
         let mut considered = Vec::new();
         let mut elsewhere = Vec::new();
         let mut granted_by = None;
+        let mut pending = Vec::new();
         let identities = std::iter::once(principal.as_str()).chain(request.groups.iter().map(String::as_str));
         for who in identities {
             for a in self.by_principal.get(who).map_or(&[][..], Vec::as_slice) {
-                if scope_applies(&a.scope, &scope) {
+                if scope_applies(&a.scope, &scope) && a.effective_at > request.now {
+                    pending.push(a.clone());
+                } else if scope_applies(&a.scope, &scope) {
                     if granted_by.is_none() && self.roles.get(&a.role).is_some_and(|r| r.grants(&action, request.data))
                     {
                         granted_by = Some(a.clone());
@@ -216,7 +226,14 @@ impl Policy {
                     && d.blocks.iter().any(|b| b.covers(&action, request.data))
             })
             .cloned();
-        Decision { allowed: granted_by.is_some() && denied_by.is_none(), granted_by, denied_by, considered, elsewhere }
+        Decision {
+            allowed: granted_by.is_some() && denied_by.is_none(),
+            granted_by,
+            denied_by,
+            considered,
+            elsewhere,
+            pending,
+        }
     }
 
     /// The most specific roles that would grant `action` (narrowest first), for hints.

@@ -145,6 +145,7 @@ fn engine(world: &World) -> Policy {
         scope: Arc::from(SCOPES[*s]),
         role: Arc::from(format!("r{r}")),
         principal: Arc::from(PRINCIPALS[*p]),
+        effective_at: 0,
     });
     let denies = world
         .denies
@@ -178,7 +179,7 @@ proptest! {
                 for action in ACTIONS {
                     for data in [false, true] {
                         let upper_scope = scope.to_ascii_uppercase();
-                        let request = AccessRequest { principal, groups: &[], action, data, scope: &upper_scope };
+                        let request = AccessRequest { principal, groups: &[], action, data, scope: &upper_scope, now: 0 };
                         let decision = policy.decide(&request);
                         prop_assert_eq!(decision.allowed, reference(&world, p, action, data, scope), "{} {} {} data={}", principal, action, scope, data);
                         prop_assert_eq!(decision.granted_by.is_some() && decision.denied_by.is_none(), decision.allowed);

@@ -18,6 +18,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/inkan/v1/workload-environment", get(workload_environment))
         .route("/inkan/v1/audit", get(list_audit))
         .route("/inkan/v1/access/check", get(check_access))
+        .route("/inkan/v1/role-assignment-status", get(role_assignment_status))
 }
 
 fn require_admin(caller: &Caller, action: &str) -> Result<(), ArmError> {
@@ -229,12 +230,14 @@ async fn check_access(
         }
     };
     let policy = state.authz.policy();
+    let now = state.clock.unix();
     let decision = policy.decide(&inkan_core::rbac::engine::AccessRequest {
         principal: &principal,
         groups: &[],
         action,
         data,
         scope,
+        now,
     });
     let explanation = crate::authz::explain(&policy, &decision, &principal, action, data, scope);
     let role_name = |id: &str| policy.role(id).map_or_else(|| id.to_owned(), |r| r.name.to_string());
@@ -253,5 +256,27 @@ async fn check_access(
         "deniedBy": decision.denied_by.as_ref().map(|d| json!({"id": &*d.id, "name": &*d.name, "scope": &*d.scope})),
         "considered": decision.considered.iter().map(render).collect::<Vec<_>>(),
         "elsewhere": decision.elsewhere.iter().map(render).collect::<Vec<_>>(),
+    })))
+}
+
+/// `?id=<role assignment id>`: whether the assignment exists and is in effect yet (with a
+/// propagation delay configured, new assignments wait before they count).
+async fn role_assignment_status(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ArmError> {
+    require_admin(&caller, "inkan/roleAssignments/status/read")?;
+    let id = query.get("id").map(String::as_str).unwrap_or_default();
+    let Some(found) = state.store.role_assignment(&id.to_ascii_lowercase()).await? else {
+        return Ok(Json(json!({"id": id, "exists": false, "effective": false})));
+    };
+    let delay = if found.principal_id == state.admin_object_id { 0 } else { state.authz.delay_secs() };
+    let effective_at = found.created_at.unix_timestamp().saturating_add(delay);
+    Ok(Json(json!({
+        "id": found.id,
+        "exists": true,
+        "effective": effective_at <= state.clock.unix(),
+        "effectiveAt": time::OffsetDateTime::from_unix_timestamp(effective_at).map(inkan_core::clock::rfc3339).unwrap_or_default(),
     })))
 }

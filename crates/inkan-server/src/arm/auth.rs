@@ -87,7 +87,7 @@ impl FromRequestParts<SharedState> for Caller {
 /// Decides whether `caller` may perform the control-plane `action` at `scope`, with the
 /// authorization engine; a refusal is ARM's 403 `AuthorizationFailed` plus the reasons.
 pub fn authorize(state: &SharedState, caller: &Caller, action: &str, scope: &str) -> Result<(), ArmError> {
-    let decision = state.authz.decide(&caller.object_id, action, false, scope);
+    let decision = state.authz.decide(&caller.object_id, action, false, scope, state.clock.unix());
     if decision.allowed {
         return Ok(());
     }

@@ -99,8 +99,13 @@ pub(super) async fn permissions(
     req.api_version_for("Microsoft.Authorization/permissions")?;
     req.require_get("permissions")?;
     super::resources::require_scope(state, scope).await?;
-    let decision =
-        state.authz.decide(&caller.object_id, "Microsoft.Authorization/permissions/read", false, scope.as_str());
+    let decision = state.authz.decide(
+        &caller.object_id,
+        "Microsoft.Authorization/permissions/read",
+        false,
+        scope.as_str(),
+        state.clock.unix(),
+    );
     let mut seen = std::collections::HashSet::new();
     let items = decision
         .considered

@@ -23,20 +23,30 @@ pub(super) fn all(c: &Connection) -> StoreResult<Vec<RoleAssignmentRecord>> {
 
 pub(super) fn index(c: &Connection) -> StoreResult<Vec<AssignmentIndexEntry>> {
     let mut stmt = c
-        .prepare("SELECT key, scope_key, role_definition_guid, principal_id FROM role_assignments")
+        .prepare("SELECT key, scope_key, role_definition_guid, principal_id, created_at FROM role_assignments")
         .map_err(map_err)?;
     let rows = stmt
         .query_map([], |r| {
-            let key: String = r.get(0)?;
-            Ok(AssignmentIndexEntry {
-                name: key.rsplit('/').next().unwrap_or_default().to_owned(),
-                scope_key: r.get(1)?,
-                role_definition_guid: r.get(2)?,
-                principal_id: r.get(3)?,
-            })
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
         })
         .map_err(map_err)?;
-    rows.collect::<Result<_, _>>().map_err(map_err)
+    rows.map(|row| {
+        let (key, scope_key, role_definition_guid, principal_id, created) = row.map_err(map_err)?;
+        Ok(AssignmentIndexEntry {
+            name: key.rsplit('/').next().unwrap_or_default().to_owned(),
+            scope_key,
+            role_definition_guid,
+            principal_id,
+            created_at: from_ts(created)?,
+        })
+    })
+    .collect()
 }
 
 pub(super) fn put(tx: &Transaction<'_>, r: &RoleAssignmentRecord) -> StoreResult<()> {

@@ -171,3 +171,53 @@ async fn a_deny_assignment_wins_over_owner_and_access_check_explains_it() {
     assert!(why.contains("control-plane roles such as Owner or Contributor never grant data actions"), "{why}");
     assert!(why.contains("Key Vault Secrets User"), "the narrowest role that would grant it: {why}");
 }
+
+#[tokio::test]
+async fn an_optional_propagation_delay_imitates_azure_and_can_be_awaited() {
+    let server =
+        TestServer::start_with(inkan_server::config::RawConfig { assignment_delay: Some(120), ..Default::default() })
+            .await;
+    let sub = server.subscription().to_owned();
+    server
+        .arm(
+            Method::PUT,
+            &format!("/subscriptions/{sub}/resourcegroups/app?api-version=2022-09-01"),
+            Some(json!({"location": "eastus"})),
+        )
+        .await;
+    let vm = format!("/subscriptions/{sub}/resourceGroups/app/providers/Microsoft.Compute/virtualMachines/caller");
+    let (_, body) = server
+        .arm(
+            Method::PUT,
+            &format!("{vm}?api-version=2024-07-01"),
+            Some(json!({"location": "eastus", "identity": {"type": "SystemAssigned"}})),
+        )
+        .await;
+    let principal = body["identity"]["principalId"].as_str().unwrap().to_owned();
+    let url = format!(
+        "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/",
+        server.imds_base(&vm)
+    );
+    let token: Value = server.http.get(url).header("Metadata", "true").send().await.unwrap().json().await.unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let rg = format!("/subscriptions/{sub}/resourceGroups/app");
+    let assignment =
+        format!("{rg}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-4000-8000-0000000000e1");
+    let body = json!({"properties": {"roleDefinitionId": format!("/providers/Microsoft.Authorization/roleDefinitions/{CONTRIBUTOR}"), "principalId": principal}});
+    let (status, _) = server.arm(Method::PUT, &format!("{assignment}?api-version=2022-04-01"), Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let create = format!("{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/late?api-version=2023-01-31");
+    let (status, refused, _) =
+        server.arm_with(Method::PUT, &create, Some(&token), Some("{\"location\":\"eastus\"}")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(refused["error"]["message"].as_str().unwrap().contains("once it takes effect at"), "{refused}");
+    let (_, pending) =
+        server.arm(Method::GET, &format!("/inkan/v1/role-assignment-status?id={assignment}"), None).await;
+    assert_eq!((pending["exists"].as_bool(), pending["effective"].as_bool()), (Some(true), Some(false)));
+    server.clock.advance(time::Duration::seconds(121));
+    let (_, effective) =
+        server.arm(Method::GET, &format!("/inkan/v1/role-assignment-status?id={assignment}"), None).await;
+    assert_eq!(effective["effective"], true);
+    let (status, _, _) = server.arm_with(Method::PUT, &create, Some(&token), Some("{\"location\":\"eastus\"}")).await;
+    assert_eq!(status, StatusCode::CREATED);
+}

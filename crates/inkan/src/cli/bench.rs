@@ -74,7 +74,7 @@ pub async fn authz(assignments: usize, principals: usize, decisions: usize) -> a
         let scope = &scopes[rng.next() as usize % scopes.len()];
         let action = actions[i % actions.len()];
         let t = Instant::now();
-        let decision = authorizer.decide(&principal, action, false, scope);
+        let decision = authorizer.decide(&principal, action, false, scope, i64::MAX);
         times.push(t.elapsed().as_nanos());
         allowed += usize::from(decision.allowed);
     }

@@ -107,6 +107,15 @@ pub enum RoleCommand {
         #[command(subcommand)]
         command: AssignmentCommand,
     },
+    /// Wait until an assignment is in effect (with `inkan serve --assignment-delay`).
+    Wait {
+        /// The assignment's id.
+        #[arg(long = "assignment")]
+        id: String,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 3600)]
+        timeout: u64,
+    },
     /// A principal's role assignments (at, above and below a scope), with role names.
     List {
         /// Object id, `rg/name` or resource id.
@@ -148,6 +157,15 @@ pub enum AssignmentCommand {
     Delete {
         #[arg(long)]
         id: String,
+    },
+    /// Wait until an assignment is in effect (with `inkan serve --assignment-delay`).
+    Wait {
+        /// The assignment's id.
+        #[arg(long = "assignment")]
+        id: String,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 3600)]
+        timeout: u64,
     },
 }
 
@@ -270,6 +288,9 @@ pub async fn role(target: &Target, command: RoleCommand) -> anyhow::Result<()> {
             let created = client.call(Method::PUT, &path, Some(&body)).await?;
             output::print_one(&flatten(&created), target.output, None)
         }
+        RoleCommand::Wait { id, timeout } => {
+            Box::pin(role(target, RoleCommand::Assignment { command: AssignmentCommand::Wait { id, timeout } })).await
+        }
         RoleCommand::List { assignee, scope } => {
             Box::pin(role(
                 target,
@@ -308,6 +329,27 @@ pub async fn role(target: &Target, command: RoleCommand) -> anyhow::Result<()> {
                 })
                 .collect();
             output::print_table(&rows, &["roleName", "principalId", "scope", "name"], target.output)
+        }
+        RoleCommand::Assignment { command: AssignmentCommand::Wait { id, timeout } } => {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout);
+            loop {
+                let path = format!("/inkan/v1/role-assignment-status?id={}", urlencode(&id));
+                let status = client.call(Method::GET, &path, None).await?;
+                if status["exists"] != true {
+                    anyhow::bail!("no role assignment '{id}'");
+                }
+                if status["effective"] == true {
+                    println!("in effect since {}", status["effectiveAt"].as_str().unwrap_or_default());
+                    return Ok(());
+                }
+                if std::time::Instant::now() >= deadline {
+                    anyhow::bail!(
+                        "'{id}' takes effect at {}, after the timeout",
+                        status["effectiveAt"].as_str().unwrap_or_default()
+                    );
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
         }
         RoleCommand::Assignment { command: AssignmentCommand::Delete { id } } => {
             client.call(Method::DELETE, &format!("{id}?api-version={v}"), None).await?;

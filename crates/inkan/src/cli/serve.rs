@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// Log filter (e.g. info, debug, inkan_server=debug) [default: info].
     #[arg(long, env = "INKAN_LOG")]
     log: Option<String>,
+    /// Seconds before a new role assignment takes effect, to test retry logic as on Azure
+    /// [default: 0, at once].
+    #[arg(long, env = "INKAN_ASSIGNMENT_DELAY")]
+    assignment_delay: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,6 +63,7 @@ impl ServeArgs {
             world: self.world.clone(),
             master_key_file: self.master_key_file.clone(),
             log: self.log.clone(),
+            assignment_delay: self.assignment_delay,
         }
     }
 
