@@ -22,6 +22,7 @@ pub mod sts;
 pub mod tls;
 pub mod tokens;
 pub mod urls;
+pub mod vault_access;
 pub mod workloads;
 
 use anyhow::Context;

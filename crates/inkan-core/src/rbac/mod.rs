@@ -4,6 +4,7 @@
 //! the control plane and the engine read: the built-in roles with their real GUIDs and
 //! permission lists, and how a role definition looks on the wire.
 
+pub mod access_policy;
 pub mod builtin_roles;
 pub mod engine;
 pub mod pattern;

@@ -229,6 +229,24 @@ async fn check_access(
                 || action.to_ascii_lowercase().starts_with("microsoft.keyvault/vaults/certificates/")
         }
     };
+    // Key Vault data actions are decided by the vault's own model (RBAC or access policies).
+    if data
+        && let Some(vault) =
+            crate::vault_access::decide(&state, &principal, get("application"), action, scope).await.map_err(|e| {
+                tracing::error!("vault access check failed: {e:#}");
+                ArmError::internal()
+            })?
+    {
+        return Ok(Json(json!({
+            "allowed": vault.allowed,
+            "principal": principal,
+            "action": action,
+            "dataAction": true,
+            "scope": scope,
+            "model": if vault.model == crate::vault_access::Model::Rbac { "rbac" } else { "accessPolicy" },
+            "explanation": vault.explanation,
+        })));
+    }
     let policy = state.authz.policy();
     let now = state.clock.unix();
     let decision = policy.decide(&inkan_core::rbac::engine::AccessRequest {
@@ -251,6 +269,7 @@ async fn check_access(
         "action": action,
         "dataAction": data,
         "scope": scope,
+        "model": "rbac",
         "explanation": explanation,
         "grantedBy": decision.granted_by.as_ref().map(render),
         "deniedBy": decision.denied_by.as_ref().map(|d| json!({"id": &*d.id, "name": &*d.name, "scope": &*d.scope})),

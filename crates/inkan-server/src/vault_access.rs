@@ -1,0 +1,76 @@
+//! Data-plane authorization for Key Vault, whichever model the vault uses: Azure RBAC when
+//! `enableRbacAuthorization` is true, its access policies otherwise. Callers get one answer
+//! with its reasons and never branch on the model.
+
+use crate::state::AppState;
+use inkan_core::arm::ResourceId;
+use inkan_core::rbac::access_policy;
+use inkan_core::rbac::engine::AccessRequest;
+
+/// Which model decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    Rbac,
+    AccessPolicy,
+}
+
+/// A data-plane decision.
+#[derive(Debug, Clone)]
+pub struct VaultDecision {
+    pub allowed: bool,
+    pub model: Model,
+    pub explanation: String,
+}
+
+/// The vault a data-plane scope belongs to: `.../vaults/<name>` of `.../vaults/<name>/secrets/<s>`.
+pub fn vault_of(scope: &str) -> Option<ResourceId> {
+    let id = ResourceId::parse(scope).ok()?;
+    let mut current = Some(id);
+    while let Some(c) = current {
+        if c.resource_type().is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.KeyVault/vaults")) {
+            return Some(c);
+        }
+        current = c.parent().filter(|p| p.resource_type().is_some());
+    }
+    None
+}
+
+/// Decides a Key Vault data action for a caller. `None` when the scope is not in a known vault.
+pub async fn decide(
+    state: &AppState,
+    principal: &str,
+    application_id: Option<&str>,
+    action: &str,
+    scope: &str,
+) -> anyhow::Result<Option<VaultDecision>> {
+    let Some(vault_id) = vault_of(scope) else { return Ok(None) };
+    let Some(vault) = state.store.resource(vault_id.key()).await? else { return Ok(None) };
+    let props = &vault.body["properties"];
+    if props["enableRbacAuthorization"].as_bool().unwrap_or(false) {
+        let policy = state.authz.policy();
+        let now = state.clock.unix();
+        let decision = policy.decide(&AccessRequest { principal, groups: &[], action, data: true, scope, now });
+        let explanation = crate::authz::explain(&policy, &decision, principal, action, true, scope);
+        return Ok(Some(VaultDecision { allowed: decision.allowed, model: Model::Rbac, explanation }));
+    }
+    let tenant = state.tenant_id.to_string();
+    let decision = access_policy::decide(&props["accessPolicies"], &tenant, principal, application_id, action);
+    let permission = decision.permission.unwrap_or("(none)");
+    let name = vault_id.name().unwrap_or_default();
+    let explanation = match (decision.granted_by, decision.entries_for_caller.as_slice()) {
+        (Some(i), _) => {
+            format!("access policy #{i} of vault '{name}' grants the secret permission '{permission}' to {principal}.")
+        }
+        (None, []) => format!(
+            "vault '{name}' uses access policies (enableRbacAuthorization is false) and has no access policy for {principal}: \
+             Caller was not found on any access policy in this key vault. Add one granting '{permission}' (az keyvault set-policy \
+             --name {name} --object-id {principal} --secret-permissions {permission}), or switch the vault to Azure RBAC."
+        ),
+        (None, entries) => format!(
+            "vault '{name}' uses access policies and the caller's access polic{} (#{}) lack the permission '{permission}'.",
+            if entries.len() == 1 { "y" } else { "ies" },
+            entries.iter().map(ToString::to_string).collect::<Vec<_>>().join(", #")
+        ),
+    };
+    Ok(Some(VaultDecision { allowed: decision.allowed, model: Model::AccessPolicy, explanation }))
+}
