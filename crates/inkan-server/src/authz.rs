@@ -4,7 +4,7 @@
 
 use arc_swap::ArcSwap;
 use inkan_core::rbac::engine::{
-    AccessRequest, Assignment, Decision, Deny, EVERYONE, PermissionBlock, Policy, builtin_roles,
+    AccessRequest, Assignment, Decision, Deny, EVERYONE, PermissionBlock, Policy, Role, breadth, builtin_roles,
 };
 use inkan_core::rbac::role_definition_guid;
 use inkan_store::{ResourceQuery, Store};
@@ -84,13 +84,52 @@ impl Authorizer {
             .iter()
             .map(|r| deny_from_body(&r.id, &r.body))
             .collect();
-        self.policy.store(Arc::new(Policy::new(builtin_roles(), assignments, denies)));
+        let mut roles = builtin_roles();
+        let custom = store
+            .list_resources(&ResourceQuery {
+                type_key: Some("microsoft.authorization/roledefinitions".into()),
+                ..Default::default()
+            })
+            .await?;
+        roles.extend(custom.iter().map(|r| custom_role(&r.body)));
+        self.policy.store(Arc::new(Policy::new(roles, assignments, denies)));
         Ok(())
     }
 }
 
 fn refs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
+}
+
+/// Compiles a stored custom role definition.
+pub fn custom_role(body: &Value) -> Role {
+    let props = &body["properties"];
+    let list = |v: &Value| -> Vec<String> {
+        v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_owned)).collect()
+    };
+    let mut breadth_total = 0;
+    let blocks = props["permissions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let (a, na, d, nd) =
+                (list(&p["actions"]), list(&p["notActions"]), list(&p["dataActions"]), list(&p["notDataActions"]));
+            breadth_total += breadth(&refs(&a)) + breadth(&refs(&d));
+            PermissionBlock::new(&refs(&a), &refs(&na), &refs(&d), &refs(&nd))
+        })
+        .collect();
+    Role {
+        id: Arc::from(body["name"].as_str().unwrap_or_default().to_ascii_lowercase()),
+        name: Arc::from(props["roleName"].as_str().unwrap_or_default()),
+        blocks,
+        breadth: breadth_total,
+        assignable_scopes: list(&props["assignableScopes"])
+            .iter()
+            .map(|s| if s == "/" { "/".to_owned() } else { s.trim_end_matches('/').to_ascii_lowercase() })
+            .collect(),
+        custom: true,
+    }
 }
 
 /// Compiles a stored deny assignment (`properties.permissions`, `principals`,

@@ -60,6 +60,17 @@ pub struct Role {
     pub blocks: Vec<PermissionBlock>,
     /// How many actions and data actions the role lists: smaller is more specific (for hints).
     pub breadth: usize,
+    /// Lower-case scopes the role may be assigned at or below (`/` for built-in roles).
+    pub assignable_scopes: Vec<String>,
+    /// Whether this is a custom role.
+    pub custom: bool,
+}
+
+impl Role {
+    /// Whether the role may be assigned at `scope` (a lower-case key).
+    pub fn assignable_at(&self, scope: &str) -> bool {
+        self.assignable_scopes.iter().any(|s| scope_applies(s, scope))
+    }
 }
 
 impl Role {
@@ -254,6 +265,8 @@ pub fn builtin_roles() -> Vec<Role> {
             name: Arc::from(r.role_name),
             blocks: vec![PermissionBlock::new(r.actions, r.not_actions, r.data_actions, r.not_data_actions)],
             breadth: breadth(r.actions) + breadth(r.data_actions),
+            assignable_scopes: vec!["/".to_owned()],
+            custom: false,
         })
         .collect()
 }

@@ -138,6 +138,8 @@ fn engine(world: &World) -> Policy {
             name: Arc::from(format!("role {i}")),
             blocks: compile(blocks),
             breadth: 0,
+            assignable_scopes: vec!["/".to_owned()],
+            custom: true,
         })
         .collect();
     let assignments = world.assignments.iter().enumerate().map(|(i, (p, r, s))| Assignment {

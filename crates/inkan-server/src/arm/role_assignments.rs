@@ -8,7 +8,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use inkan_core::arm::ResourceId;
 use inkan_core::ids::{ObjectId, parse_guid};
-use inkan_core::rbac::{builtin_by_id, role_definition_guid};
+use inkan_core::rbac::role_definition_guid;
 use inkan_store::{Conflict, RoleAssignmentRecord, StoreError};
 use serde_json::{Value, json};
 
@@ -79,12 +79,26 @@ async fn create(
             ),
         )
     })?;
-    let role = builtin_by_id(guid).ok_or_else(|| {
+    let policy = state.authz.policy();
+    let role = policy.role(guid).ok_or_else(|| {
         ArmError::bad_request(
             "RoleDefinitionDoesNotExist",
             format!("The specified role definition with ID '{guid}' does not exist."),
         )
     })?;
+    if !role.assignable_at(scope.key()) {
+        return Err(ArmError::bad_request(
+            "RoleDefinitionNotAssignableAtScope",
+            format!(
+                "The role '{}' can be assigned only at or below its assignable scopes ({}); '{}' is not one of them. \
+                 Add the scope to the role's assignableScopes or assign it lower.",
+                role.name,
+                role.assignable_scopes.join(", "),
+                scope.as_str()
+            ),
+        ));
+    }
+    let role_id = role.id.to_string();
     let principal_text = props.get("principalId").and_then(Value::as_str).unwrap_or_default();
     let principal_id: ObjectId = principal_text.parse().map_err(|_| {
         ArmError::bad_request(
@@ -136,8 +150,8 @@ async fn create(
     let now = state.clock.now();
     let stamp = inkan_core::clock::rfc3339(now);
     let definition_id = match scope.subscription() {
-        Some(sub) => format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{}", role.id),
-        None => format!("/providers/Microsoft.Authorization/roleDefinitions/{}", role.id),
+        Some(sub) => format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role_id}"),
+        None => format!("/providers/Microsoft.Authorization/roleDefinitions/{role_id}"),
     };
     let scope_text = if scope.is_root() { "/".to_owned() } else { scope.as_str().to_owned() };
     let rendered = json!({
@@ -162,7 +176,7 @@ async fn create(
     let record = RoleAssignmentRecord {
         id: id.as_str().to_owned(),
         scope_key: scope.key().to_owned(),
-        role_definition_guid: role.id.to_owned(),
+        role_definition_guid: role_id.clone(),
         principal_id,
         body: rendered.clone(),
         created_at: now,

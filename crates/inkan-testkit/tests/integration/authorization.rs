@@ -221,3 +221,58 @@ async fn an_optional_propagation_delay_imitates_azure_and_can_be_awaited() {
     let (status, _, _) = server.arm_with(Method::PUT, &create, Some(&token), Some("{\"location\":\"eastus\"}")).await;
     assert_eq!(status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn custom_roles_grant_what_they_list_where_they_are_assignable() {
+    let w = world().await;
+    let sub_scope = format!("/subscriptions/{}", w.sub);
+    let rg = format!("{sub_scope}/resourceGroups/app");
+    let role_id = "11111111-2222-4333-8444-555555555555";
+    let definition =
+        format!("{sub_scope}/providers/Microsoft.Authorization/roleDefinitions/{role_id}?api-version=2022-04-01");
+    let body = json!({"properties": {"roleName": "Identity Maker", "description": "creates identities in app",
+        "permissions": [{"actions": ["Microsoft.ManagedIdentity/userAssignedIdentities/*"], "notActions": ["Microsoft.ManagedIdentity/userAssignedIdentities/delete"]}],
+        "assignableScopes": [rg.clone()]}});
+    let (status, created) = w.server.arm(Method::PUT, &definition, Some(body.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["properties"]["type"], "CustomRole");
+    let mut renamed = body.clone();
+    renamed["properties"]["roleName"] = json!("Reader");
+    let (status, clash) = w.server.arm(Method::PUT, &definition, Some(renamed)).await;
+    assert_eq!(
+        (status, clash["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("RoleDefinitionWithSameNameExists"))
+    );
+    let (_, found) = w
+        .server
+        .arm(Method::GET, &format!("{rg}/providers/Microsoft.Authorization/roleDefinitions?api-version=2022-04-01&$filter=roleName%20eq%20'identity%20maker'"), None)
+        .await;
+    assert_eq!(found["value"][0]["name"], role_id);
+
+    // Not assignable above its assignable scopes.
+    let at_sub = format!(
+        "{sub_scope}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-4000-8000-0000000000f1?api-version=2022-04-01"
+    );
+    let assign = json!({"properties": {"roleDefinitionId": format!("/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{role_id}", w.sub), "principalId": w.principal}});
+    let (status, refused) = w.server.arm(Method::PUT, &at_sub, Some(assign.clone())).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("RoleDefinitionNotAssignableAtScope"))
+    );
+    let at_rg = format!(
+        "{rg}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-4000-8000-0000000000f2?api-version=2022-04-01"
+    );
+    let (status, _) = w.server.arm(Method::PUT, &at_rg, Some(assign)).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let (status, _) =
+        w.as_caller(Method::PUT, &w.identity_path("app", "made-by-custom"), json!({"location": "eastus"})).await;
+    assert_eq!(status, StatusCode::CREATED, "the custom role grants write");
+    let (status, refused) = w.as_caller(Method::DELETE, &w.identity_path("app", "made-by-custom"), json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "its notActions subtract delete: {refused}");
+    let (status, in_use) = w.server.arm(Method::DELETE, &definition, None).await;
+    assert_eq!(
+        (status, in_use["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("RoleDefinitionHasAssignments"))
+    );
+}
