@@ -20,6 +20,9 @@ pub struct Authorizer {
     delay_secs: i64,
     /// The bootstrap administrator, whose Owner assignment is never delayed.
     exempt_principal: String,
+    /// Serialises rebuilds: each reads the store after the previous one stored its policy, so
+    /// a slow rebuild of an older state can never replace a newer one.
+    rebuilding: tokio::sync::Mutex<()>,
 }
 
 impl Authorizer {
@@ -29,6 +32,7 @@ impl Authorizer {
             policy: ArcSwap::default(),
             delay_secs: i64::try_from(delay_secs).unwrap_or(i64::MAX),
             exempt_principal: exempt_principal.to_ascii_lowercase(),
+            rebuilding: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -49,6 +53,7 @@ impl Authorizer {
 
     /// Rebuilds the policy from the store.
     pub async fn reload(&self, store: &dyn Store) -> anyhow::Result<()> {
+        let _one_at_a_time = self.rebuilding.lock().await;
         // Scopes, roles and principals repeat across assignments: share one copy of each.
         let mut strings: std::collections::HashMap<String, Arc<str>> = std::collections::HashMap::new();
         let mut intern = |text: String| -> Arc<str> {
@@ -75,6 +80,7 @@ impl Authorizer {
             });
         }
         drop(strings);
+        let admin = self.exempt_principal.clone();
         let denies = store
             .list_resources(&ResourceQuery {
                 type_key: Some("microsoft.authorization/denyassignments".into()),
@@ -82,7 +88,12 @@ impl Authorizer {
             })
             .await?
             .iter()
-            .map(|r| deny_from_body(&r.id, &r.body))
+            .map(|r| {
+                // The administrator can always repair what a deny assignment breaks.
+                let mut deny = deny_from_body(&r.id, &r.body);
+                deny.excluded.push(admin.clone());
+                deny
+            })
             .collect();
         let mut roles = builtin_roles();
         let custom = store
@@ -126,7 +137,9 @@ pub fn custom_role(body: &Value) -> Role {
         breadth: breadth_total,
         assignable_scopes: list(&props["assignableScopes"])
             .iter()
-            .map(|s| if s == "/" { "/".to_owned() } else { s.trim_end_matches('/').to_ascii_lowercase() })
+            .map(|s| {
+                inkan_core::arm::ResourceId::parse(s).map_or_else(|_| s.to_ascii_lowercase(), |id| id.key().to_owned())
+            })
             .collect(),
         custom: true,
     }

@@ -99,10 +99,15 @@ async fn agent_token(
         state.store.host_credential(client_id).await?.filter(|h| h.revoked_at.is_none()).ok_or_else(|| {
             forbidden("The caller is not a host credential; enroll the host with `inkan agent enroll`.")
         })?;
-    let Some(workload) = state.workloads.by_resource(&host.resource_key) else {
+    let workload =
+        state.workloads.by_resource(&host.resource_key).filter(|w| w.created_at <= host.created_at.unix_timestamp());
+    let Some(workload) = workload else {
         return Ok(ImdsError::bad_request(
             "invalid_request",
-            format!("The VM this host speaks for ({}) no longer exists.", host.resource_key),
+            format!(
+                "The VM this host was enrolled for ({}) no longer exists (or was deleted and created again): enroll the host again.",
+                host.resource_key
+            ),
         )
         .into_response());
     };

@@ -14,6 +14,9 @@ use std::sync::Arc;
 pub const MI_TOKEN_LIFETIME_SECS: i64 = 86_399;
 /// A cached token is replaced when less than this remains.
 const REFRESH_BEFORE_SECS: i64 = 300;
+/// The cache is emptied when it reaches this many tokens: resources are matched without regard
+/// to case or trailing slashes, so a caller could otherwise fill it with spellings of one resource.
+const MAX_CACHED: usize = 10_000;
 
 /// The cache.
 #[derive(Debug, Default)]
@@ -48,6 +51,9 @@ impl ManagedIdentityTokens {
             lifetime_secs: MI_TOKEN_LIFETIME_SECS,
         };
         let issued = Arc::new(state.tokens.issue(&grant)?);
+        if self.cache.len() >= MAX_CACHED {
+            self.cache.clear();
+        }
         self.cache.insert(key, Arc::clone(&issued));
         Ok(issued)
     }

@@ -67,6 +67,10 @@ pub struct Workload {
     pub body: Value,
     /// Identities detached from this workload, newest last: for "when was it detached" hints.
     pub detached: Vec<DetachmentRecord>,
+    /// When this incarnation of the resource was created (Unix seconds): a resource deleted and
+    /// created again under the same id gets new endpoint secrets, and older host credentials
+    /// no longer speak for it.
+    pub created_at: i64,
 }
 
 #[derive(Debug, Default)]
@@ -80,6 +84,8 @@ struct Snapshot {
 pub struct WorkloadIndex {
     key: Zeroizing<Vec<u8>>,
     current: ArcSwap<Snapshot>,
+    /// Serialises rebuilds so an older state never replaces a newer one.
+    rebuilding: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for WorkloadIndex {
@@ -91,7 +97,7 @@ impl std::fmt::Debug for WorkloadIndex {
 impl WorkloadIndex {
     /// An empty index whose endpoint secrets derive from `key`.
     pub fn new(key: Zeroizing<Vec<u8>>) -> Self {
-        Self { key, current: ArcSwap::from_pointee(Snapshot::default()) }
+        Self { key, current: ArcSwap::from_pointee(Snapshot::default()), rebuilding: tokio::sync::Mutex::new(()) }
     }
 
     /// The workload whose IMDS prefix secret is `secret`.
@@ -121,6 +127,7 @@ impl WorkloadIndex {
 
     /// Rebuilds the index from the store.
     pub async fn reload(&self, store: &dyn Store) -> anyhow::Result<()> {
+        let _one_at_a_time = self.rebuilding.lock().await;
         let all = store.list_resources(&ResourceQuery::default()).await?;
         let identities: HashMap<String, &ResourceRecord> = all
             .iter()
@@ -173,10 +180,16 @@ impl WorkloadIndex {
                 }
             }
             let key = record.key();
+            let created = record.created_at.unix_timestamp();
             let workload = Arc::new(Workload {
-                imds_secret: inkan_crypto::digest::hmac_hex(&self.key, format!("imds|{key}").as_bytes())[..32]
+                imds_secret: inkan_crypto::digest::hmac_hex(&self.key, format!("imds|{key}|{created}").as_bytes())
+                    [..32]
                     .to_owned(),
-                header_secret: inkan_crypto::digest::hmac_hex(&self.key, format!("app-service|{key}").as_bytes()),
+                header_secret: inkan_crypto::digest::hmac_hex(
+                    &self.key,
+                    format!("app-service|{key}|{created}").as_bytes(),
+                ),
+                created_at: created,
                 resource_id: record.id.clone(),
                 audit_caller: Arc::from(record.id.as_str()),
                 audit_identities: attached

@@ -31,18 +31,46 @@ pub fn permission_for(data_action: &str) -> Option<(&'static str, &'static str)>
     } else {
         return None;
     };
-    let permission = match rest {
-        "getsecret/action" | "read" => "get",
-        "readmetadata/action" => "list",
-        "setsecret/action" | "write" | "create/action" => "set",
-        "update/action" => "set",
-        "delete" => "delete",
-        "backup/action" => "backup",
-        "restore/action" => "restore",
-        "recover/action" => "recover",
-        "purge/action" => "purge",
-        _ => return None,
+    // Each kind has its own permission names (access policies have no `set` for keys or
+    // certificates, and keys have cryptographic operations).
+    let common = |op: &str| match op {
+        "delete" => Some("delete"),
+        "backup/action" => Some("backup"),
+        "restore/action" => Some("restore"),
+        "recover/action" => Some("recover"),
+        "purge/action" => Some("purge"),
+        _ => None,
     };
+    let permission = match kind {
+        "secrets" => match rest {
+            "getsecret/action" => Some("get"),
+            "readmetadata/action" => Some("list"),
+            "setsecret/action" | "update/action" => Some("set"),
+            other => common(other),
+        },
+        "keys" => match rest {
+            "read" => Some("get"),
+            "create/action" => Some("create"),
+            "import/action" => Some("import"),
+            "update/action" => Some("update"),
+            "encrypt/action" => Some("encrypt"),
+            "decrypt/action" => Some("decrypt"),
+            "wrap/action" => Some("wrapKey"),
+            "unwrap/action" => Some("unwrapKey"),
+            "sign/action" => Some("sign"),
+            "verify/action" => Some("verify"),
+            "release/action" => Some("release"),
+            "rotate/action" => Some("rotate"),
+            other => common(other),
+        },
+        _ => match rest {
+            "read" => Some("get"),
+            "create/action" => Some("create"),
+            "import/action" => Some("import"),
+            "update/action" => Some("update"),
+            other => common(other),
+        },
+    }?;
     Some((kind, permission))
 }
 
@@ -112,5 +140,12 @@ mod tests {
         let stranger = decide(&policies, "t", "o9", None, get);
         assert!(!stranger.allowed && stranger.entries_for_caller.is_empty());
         assert!(!decide(&policies, "other-tenant", "o1", None, get).allowed);
+        let keys = json!([{"tenantId": "t", "objectId": "o1", "permissions": {"keys": ["create", "wrapKey"], "secrets": ["set"]}}]);
+        assert!(decide(&keys, "t", "o1", None, "Microsoft.KeyVault/vaults/keys/create/action").allowed);
+        assert!(decide(&keys, "t", "o1", None, "Microsoft.KeyVault/vaults/keys/wrap/action").allowed);
+        assert!(
+            !decide(&keys, "t", "o1", None, "Microsoft.KeyVault/vaults/keys/update/action").allowed,
+            "keys have no 'set'"
+        );
     }
 }

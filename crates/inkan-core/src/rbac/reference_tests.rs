@@ -33,10 +33,15 @@ struct RawBlock {
     not_data_actions: Vec<String>,
 }
 
+/// Azure's rule: `*` is any run of characters, and `/*/` may also stand for one `/`.
+fn azure_match(pattern: &str, action: &str) -> bool {
+    glob(pattern.as_bytes(), action.as_bytes())
+        || (pattern.contains("/*/") && glob(pattern.replace("/*/", "/").as_bytes(), action.as_bytes()))
+}
+
 fn raw_covers(b: &RawBlock, action: &str, data: bool) -> bool {
     let (yes, no) = if data { (&b.data_actions, &b.not_data_actions) } else { (&b.actions, &b.not_actions) };
-    yes.iter().any(|p| glob(p.as_bytes(), action.as_bytes()))
-        && !no.iter().any(|p| glob(p.as_bytes(), action.as_bytes()))
+    yes.iter().any(|p| azure_match(p, action)) && !no.iter().any(|p| azure_match(p, action))
 }
 
 /// (scope, blocks, principals, excluded, everyone, doNotApplyToChildScopes)
@@ -59,8 +64,14 @@ const SCOPES: &[&str] = &[
     "/subscriptions/s1/resourcegroups/g1/providers/ns.a/things/t1/kids/k1",
     "/subscriptions/s1/resourcegroups/g10",
 ];
-const ACTIONS: &[&str] =
-    &["ns.a/things/read", "ns.a/things/write", "ns.a/things/kids/read", "ns.b/other/read", "ns.a/things/delete"];
+const ACTIONS: &[&str] = &[
+    "ns.a/things/read",
+    "ns.a/things/write",
+    "ns.a/things/kids/read",
+    "ns.b/other/read",
+    "ns.a/things/delete",
+    "ns.a/read",
+];
 const PATTERNS: &[&str] =
     &["*", "*/read", "ns.a/*", "ns.a/things/*", "ns.a/things/read", "ns.b/*", "ns.a/*/read", "NS.A/THINGS/WRITE"];
 

@@ -46,6 +46,26 @@ impl ArmError {
         )
     }
 
+    /// The caller may write the resource but not use an identity it links to.
+    pub fn linked_authorization_failed(
+        client_id: &str,
+        object_id: &str,
+        action: &str,
+        scope: &str,
+        linked: &str,
+        hint: &str,
+    ) -> Self {
+        e(
+            StatusCode::FORBIDDEN,
+            "LinkedAuthorizationFailed",
+            format!(
+                "The client '{client_id}' with object id '{object_id}' has permission to perform action '{action}' on scope '{scope}'; \
+                 however, it does not have permission to perform action(s) 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action' \
+                 on the linked scope(s) '{linked}' (respectively) or the linked scope(s) are invalid. {hint}"
+            ),
+        )
+    }
+
     // --- request shape (400) ---
     pub fn missing_api_version() -> Self {
         e(

@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 /// What a hook may read.
 pub(super) struct HookInput<'a> {
     pub state: &'a SharedState,
+    pub caller: &'a super::auth::Caller,
     pub id: &'a ResourceId,
     pub api_version: &'a str,
     pub existing: Option<&'a ResourceRecord>,
@@ -163,6 +164,11 @@ async fn managed_cluster(input: &HookInput<'_>, props: &mut Map<String, Value>) 
                 ),
             ));
         };
+        let previous =
+            input.existing_property("identityProfile").and_then(|p| p["kubeletidentity"]["resourceId"].as_str());
+        if !previous.is_some_and(|p| p.eq_ignore_ascii_case(&resource_id)) {
+            super::identities::require_assign(input.state, input.caller, input.id, &id)?;
+        }
         props.insert(
             "identityProfile".into(),
             json!({"kubeletidentity": {

@@ -5,6 +5,7 @@
 //! the resource is deleted. User-assigned identities are resources of their own; a resource only
 //! references them, and every reference must name an existing identity.
 
+use super::auth::Caller;
 use super::error::ArmError;
 use crate::state::SharedState;
 use inkan_core::arm::identity::{IdentityError, IdentityRequest, IdentityState, PrincipalRef};
@@ -49,6 +50,7 @@ pub(super) fn new_identity_principal(state: &SharedState, id: &ResourceId, kind:
 /// store, or `None` for a resource without identities.
 pub(super) async fn resolve(
     state: &SharedState,
+    caller: &Caller,
     id: &ResourceId,
     ty: &ResourceType,
     requested: Option<&Value>,
@@ -118,6 +120,14 @@ pub(super) async fn resolve(
             }
         }
     }
+    // Attaching an identity lends the workload its tokens: Azure requires assign/action on it.
+    let previously: Vec<String> = current
+        .and_then(|c| c["userAssignedIdentities"].as_object())
+        .map(|m| m.keys().map(|k| k.to_ascii_lowercase()).collect())
+        .unwrap_or_default();
+    for uai in request.user_assigned.iter().filter(|u| !previously.contains(&u.key().to_owned())) {
+        require_assign(state, caller, id, uai)?;
+    }
     for uai in &request.user_assigned {
         let found = state.store.resource(uai.key()).await?;
         let props = found.as_ref().map(|r| &r.body["properties"]);
@@ -142,6 +152,28 @@ pub(super) async fn resolve(
         return Ok(Some(serde_json::json!({"type": "None"})));
     }
     Ok(Some(state_out.render()))
+}
+
+/// Requires `userAssignedIdentities/assign/action` on `identity` for attaching it to `resource`.
+pub(super) fn require_assign(
+    state: &SharedState,
+    caller: &Caller,
+    resource: &ResourceId,
+    identity: &ResourceId,
+) -> Result<(), ArmError> {
+    const ASSIGN: &str = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action";
+    if super::auth::authorize(state, caller, ASSIGN, identity.as_str()).is_ok() {
+        return Ok(());
+    }
+    let action = format!("{}/write", resource.resource_type().unwrap_or_default());
+    Err(ArmError::linked_authorization_failed(
+        &caller.client_id,
+        &caller.object_id,
+        &action,
+        resource.as_str(),
+        identity.as_str(),
+        "inkan: the role 'Managed Identity Operator' on the identity (or its group) grants assign/action.",
+    ))
 }
 
 fn identity_error(e: IdentityError) -> ArmError {

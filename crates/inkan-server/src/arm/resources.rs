@@ -28,6 +28,17 @@ pub(super) async fn handle(
     let ty = type_of(id)?;
     req.api_version_for(ty.name)?;
     check_shape(id, ty)?;
+    // Azure lets no user write deny assignments; inkan lets only its administrator, so a deny
+    // can never lock the administrator out.
+    if ty.name == "Microsoft.Authorization/denyAssignments" && req.method != Method::GET && !caller.is_admin {
+        return Err(ArmError::authorization_failed(
+            &caller.client_id,
+            &caller.object_id,
+            "Microsoft.Authorization/denyAssignments/write",
+            id.as_str(),
+            "inkan: only the bootstrap administrator may create, change or delete deny assignments.",
+        ));
+    }
     let existing = state.store.resource(id.key()).await?;
     match req.method {
         Method::GET => {
@@ -224,10 +235,11 @@ async fn put(
             return Err(ArmError::invalid_request_content("'properties' must be an object"));
         }
     };
-    let input = HookInput { state, id, api_version: &req.api_version, existing };
+    let input = HookInput { state, caller, id, api_version: &req.api_version, existing };
     hooks::prepare(&input, &body, &mut props, &mut change).await?;
     let identity =
-        identities::resolve(state, id, ty, body.get("identity"), existing.map(|e| &e.body), &mut change).await?;
+        identities::resolve(state, caller, id, ty, body.get("identity"), existing.map(|e| &e.body), &mut change)
+            .await?;
 
     let stored_id = existing.map_or_else(|| canonical_id(id, parent.as_ref()), |r| r.id.clone());
     let mut rendered = Map::new();

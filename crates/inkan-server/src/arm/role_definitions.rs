@@ -49,7 +49,7 @@ pub(super) async fn get(
         }
         Method::DELETE => {
             authorize(state, caller, "Microsoft.Authorization/roleDefinitions/delete", scope.as_str())?;
-            delete_custom(state, id, &guid).await
+            delete_custom(state, caller, id, &guid).await
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), "role definitions")),
     }
@@ -128,6 +128,23 @@ async fn put_custom(
         }
     }
     let existing = custom_roles(state).await?;
+    // Changing a role changes what it grants everywhere it is assignable: the caller needs
+    // write at every assignable scope, old and new (as in Azure).
+    let current_scopes: Vec<String> = existing
+        .iter()
+        .find(|r| r.body["name"].as_str() == Some(guid))
+        .map(|r| {
+            r.body["properties"]["assignableScopes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    for s in assignable.iter().chain(&current_scopes) {
+        authorize(state, caller, "Microsoft.Authorization/roleDefinitions/write", s)?;
+    }
     let same_name = |r: &&ResourceRecord| {
         r.body["name"].as_str() != Some(guid)
             && r.body["properties"]["roleName"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(role_name))
@@ -192,7 +209,12 @@ async fn put_custom(
     Ok(json_response(if current.is_some() { StatusCode::OK } else { StatusCode::CREATED }, &rendered))
 }
 
-async fn delete_custom(state: &SharedState, id: &ResourceId, guid: &str) -> Result<Response, ArmError> {
+async fn delete_custom(
+    state: &SharedState,
+    caller: &Caller,
+    id: &ResourceId,
+    guid: &str,
+) -> Result<Response, ArmError> {
     if builtin_by_id(guid).is_some() {
         return Err(ArmError::bad_request(
             "RoleDefinitionUpdateNotPermitted",
@@ -202,6 +224,9 @@ async fn delete_custom(state: &SharedState, id: &ResourceId, guid: &str) -> Resu
     let Some(current) = custom_roles(state).await?.into_iter().find(|r| r.body["name"].as_str() == Some(guid)) else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
+    for s in current.body["properties"]["assignableScopes"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        authorize(state, caller, "Microsoft.Authorization/roleDefinitions/delete", s)?;
+    }
     let assigned = state
         .store
         .list_role_assignments()

@@ -9,8 +9,9 @@ impl Query {
     /// Parses `raw`; a name given twice is an error naming it.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
-        for (i, (name, _)) in pairs.iter().enumerate() {
-            if pairs[..i].iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+        for (name, _) in &pairs {
+            if !seen.insert(name.to_ascii_lowercase()) {
                 return Err(name.clone());
             }
         }

@@ -276,3 +276,43 @@ async fn custom_roles_grant_what_they_list_where_they_are_assignable() {
         (StatusCode::BAD_REQUEST, Some("RoleDefinitionHasAssignments"))
     );
 }
+
+#[tokio::test]
+async fn escalation_paths_are_closed() {
+    let w = world().await;
+    let sub_scope = format!("/subscriptions/{}", w.sub);
+    let app = format!("{sub_scope}/resourceGroups/app");
+    let other = format!("{sub_scope}/resourceGroups/other");
+    w.assign(OWNER, &app, "00000000-0000-4000-8000-0000000000aa").await;
+    // An identity elsewhere cannot be attached without assign/action on it.
+    let (status, _) =
+        w.server.arm(Method::PUT, &w.identity_path("other", "powerful"), Some(json!({"location": "eastus"}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let uai = format!("{other}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/powerful");
+    let vm = format!("{app}/providers/Microsoft.Compute/virtualMachines/borrower?api-version=2024-07-01");
+    let body = json!({"location": "eastus", "identity": {"type": "UserAssigned", "userAssignedIdentities": {uai.clone(): {}}}});
+    let (status, refused) = w.as_caller(Method::PUT, &vm, body.clone()).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("LinkedAuthorizationFailed")),
+        "{refused}"
+    );
+    w.assign("f1a07417-d97a-45cb-824c-7a7467783830", &uai, "00000000-0000-4000-8000-0000000000ab").await; // Managed Identity Operator
+    let (status, _) = w.as_caller(Method::PUT, &vm, body).await;
+    assert_eq!(status, StatusCode::CREATED, "Managed Identity Operator on the identity allows attaching it");
+    // Owner of a group may not write deny assignments, nor a custom role assignable above its reach.
+    let deny = format!(
+        "{app}/providers/Microsoft.Authorization/denyAssignments/00000000-0000-4000-8000-0000000000ac?api-version=2022-04-01"
+    );
+    let (status, _) = w
+        .as_caller(Method::PUT, &deny, json!({"properties": {"permissions": [{"actions": ["*"]}], "principals": [{"id": "00000000-0000-0000-0000-000000000000"}]}}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let role = format!(
+        "{app}/providers/Microsoft.Authorization/roleDefinitions/22222222-2222-4333-8444-555555555555?api-version=2022-04-01"
+    );
+    let (status, refused) = w
+        .as_caller(Method::PUT, &role, json!({"properties": {"roleName": "Everything", "permissions": [{"actions": ["*"]}], "assignableScopes": [sub_scope]}}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "roleDefinitions/write is needed at every assignable scope: {refused}");
+}

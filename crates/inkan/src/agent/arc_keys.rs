@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_KEY_DIR: &str = "/var/opt/azcmagent/tokens";
 /// A challenge not answered within this time is void.
 const KEY_LIFETIME: Duration = Duration::from_secs(60);
+/// Unanswered challenges allowed at once: anyone local can ask for one, so their number is bounded.
+const MAX_PENDING: usize = 1024;
 
 /// Issued, not yet redeemed key files.
 pub struct ArcKeys {
@@ -33,6 +35,9 @@ impl ArcKeys {
     /// Writes a new key file and returns its path (the `realm` of the challenge).
     pub fn challenge(&self) -> anyhow::Result<PathBuf> {
         self.prune();
+        if self.pending.len() >= MAX_PENDING {
+            anyhow::bail!("too many unanswered challenges ({MAX_PENDING}); retry in a minute");
+        }
         let secret = inkan_crypto::random::hex::<32>();
         let path = self.dir.join(format!("{}.key", uuid::Uuid::new_v4()));
         std::fs::write(&path, &secret).with_context(|| format!("cannot write {}", path.display()))?;

@@ -81,11 +81,21 @@ pub async fn run(args: AgentArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The address a listener is bound to, for the local-peer check.
+#[derive(Debug, Clone, Copy)]
+struct LocalAddr(SocketAddr);
+
 async fn serve(listener: tokio::net::TcpListener, router: Router, mut stopped: tokio::sync::watch::Receiver<bool>) {
     let shutdown = async move {
         let _ = stopped.wait_for(|s| *s).await;
     };
-    if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+    let local = listener.local_addr().map(LocalAddr).ok();
+    let router = match local {
+        Some(local) => router.layer(axum::Extension(local)),
+        None => router,
+    };
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    if let Err(e) = axum::serve(listener, service).with_graceful_shutdown(shutdown).await {
         tracing::error!("agent listener failed: {e}");
     }
 }
@@ -106,6 +116,21 @@ async fn handle(agent: Arc<Agent>, flavour: Flavour, request: Request) -> Respon
         return error(StatusCode::NOT_FOUND, "not_found", "The agent serves /metadata/identity/oauth2/token.");
     }
     let headers = request.headers();
+    if let Flavour::Imds = flavour {
+        // Plain IMDS answers only this machine: configure its address on the loopback device.
+        let peer = request.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let local = request.extensions().get::<LocalAddr>().map(|l| l.0.ip());
+        if !peer.is_some_and(|p| p.is_loopback() || Some(p) == local) {
+            return error(StatusCode::FORBIDDEN, "forbidden", "IMDS answers processes on this machine only.");
+        }
+        if headers.contains_key("x-forwarded-for") {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "Requests with an X-Forwarded-For header are not allowed.",
+            );
+        }
+    }
     if headers.get("metadata").and_then(|v| v.to_str().ok()) != Some("true") {
         return error(
             StatusCode::BAD_REQUEST,

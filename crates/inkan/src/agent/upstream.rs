@@ -11,6 +11,9 @@ use tokio::sync::Mutex;
 
 /// Served from cache while more than this remains.
 const REFRESH_BEFORE_SECS: i64 = 300;
+/// And for at most this long, so a detached identity stops being served within a minute (the
+/// server decides again; it has its own cache).
+const MAX_AGE: Duration = Duration::from_secs(60);
 
 /// A token answer: status and IMDS-shaped body.
 #[derive(Debug, Clone)]
@@ -24,7 +27,7 @@ pub struct Upstream {
     enrollment: Enrollment,
     http: reqwest::Client,
     host_token: Mutex<Option<(String, Instant)>>,
-    cache: DashMap<(String, String), (Value, i64)>,
+    cache: DashMap<(String, String), (Value, i64, Instant)>,
 }
 
 impl Upstream {
@@ -48,6 +51,7 @@ impl Upstream {
         );
         if let Some(cached) = self.cache.get(&key)
             && cached.1 - now > REFRESH_BEFORE_SECS
+            && cached.2.elapsed() < MAX_AGE
         {
             let mut body = cached.0.clone();
             let left = (cached.1 - now).to_string();
@@ -71,7 +75,7 @@ impl Upstream {
         if status == StatusCode::OK
             && let Some(expires_on) = body["expires_on"].as_str().and_then(|v| v.parse::<i64>().ok())
         {
-            self.cache.insert(key, (body.clone(), expires_on));
+            self.cache.insert(key, (body.clone(), expires_on, Instant::now()));
         }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             *self.host_token.lock().await = None;
