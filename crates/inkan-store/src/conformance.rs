@@ -103,6 +103,40 @@ pub async fn run_all(store: &dyn Store) {
     role_assignments_are_unique(store).await;
     audit_events_round_trip(store).await;
     hosts_enroll(store).await;
+    secrets_version(store).await;
+}
+
+/// A secret version with `value`.
+pub fn sample_secret(name: &str, version: &str, value: &str) -> SecretVersionRecord {
+    SecretVersionRecord {
+        vault_key: "/subscriptions/s/resourcegroups/rg/providers/microsoft.keyvault/vaults/kv".into(),
+        name: name.into(),
+        version: version.into(),
+        value: zeroize::Zeroizing::new(value.into()),
+        content_type: Some("text/plain".into()),
+        tags: json!({"a": "b"}),
+        enabled: true,
+        not_before: None,
+        expires: None,
+        created: 1,
+        updated: 1,
+    }
+}
+
+async fn secrets_version(store: &dyn Store) {
+    let first = sample_secret("Db-Pass", &"a".repeat(32), "one");
+    let second = sample_secret("db-pass", &"b".repeat(32), "two");
+    store.set_secret(first.clone()).await.expect("set");
+    store.set_secret(second.clone()).await.expect("set again");
+    let latest = store.secret_version(&first.vault_key, "DB-PASS", "").await.expect("get").expect("exists");
+    assert_eq!(
+        (latest.version.as_str(), latest.value.as_str(), latest.name.as_str()),
+        (second.version.as_str(), "two", "Db-Pass")
+    );
+    let old = store.secret_version(&first.vault_key, "db-pass", &first.version).await.expect("get").expect("exists");
+    assert_eq!(old.value.as_str(), "one");
+    assert!(store.secret_version(&first.vault_key, "db-pass", &"c".repeat(32)).await.expect("get").is_none());
+    assert!(store.secret_version(&first.vault_key, "other", "").await.expect("get").is_none());
 }
 
 async fn hosts_enroll(store: &dyn Store) {

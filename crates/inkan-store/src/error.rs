@@ -11,6 +11,8 @@ pub enum Conflict {
     RoleAssignmentExists { existing_id: String },
     /// The store was already initialized.
     AlreadyInitialized,
+    /// The secret's name is held by a soft-deleted secret.
+    SecretDeleted { name: String },
 }
 
 /// Why a store operation failed.

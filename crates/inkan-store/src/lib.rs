@@ -78,6 +78,19 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The host credential of an application, if it is one.
     async fn host_credential(&self, client_id: ClientId) -> StoreResult<Option<HostCredentialRecord>>;
 
+    /// Adds a version to a secret (creating the secret), making it the latest. A secret that
+    /// is soft-deleted is a [`Conflict::SecretDeleted`].
+    async fn set_secret(&self, version: SecretVersionRecord) -> StoreResult<()>;
+    /// A secret (deleted or not) by name.
+    async fn secret(&self, vault_key: &str, name: &str) -> StoreResult<Option<SecretRecord>>;
+    /// One version of a secret, or the latest with `version` empty.
+    async fn secret_version(
+        &self,
+        vault_key: &str,
+        name: &str,
+        version: &str,
+    ) -> StoreResult<Option<SecretVersionRecord>>;
+
     /// Every recorded detachment, oldest first.
     async fn detachments(&self) -> StoreResult<Vec<DetachmentRecord>>;
 

@@ -295,3 +295,32 @@ pub struct AssignmentIndexEntry {
     pub principal_id: String,
     pub created_at: OffsetDateTime,
 }
+
+/// One version of a Key Vault secret. The value is plaintext in memory only; backends seal it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretVersionRecord {
+    /// Lower-case vault resource id.
+    pub vault_key: String,
+    /// The secret's name, in the case it was first set with.
+    pub name: String,
+    /// 32 lower-case hex characters.
+    pub version: String,
+    pub value: Zeroizing<String>,
+    pub content_type: Option<String>,
+    pub tags: Value,
+    pub enabled: bool,
+    pub not_before: Option<i64>,
+    pub expires: Option<i64>,
+    pub created: i64,
+    pub updated: i64,
+}
+
+/// A secret: its name, latest version and deletion state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRecord {
+    pub vault_key: String,
+    pub name: String,
+    pub latest_version: String,
+    pub deleted_at: Option<i64>,
+    pub scheduled_purge: Option<i64>,
+}

@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "audit", include_str!("../../migrations/sqlite/0002_audit.sql")),
     (3, "host_credentials", include_str!("../../migrations/sqlite/0003_host_credentials.sql")),
     (4, "identity_detachments", include_str!("../../migrations/sqlite/0004_identity_detachments.sql")),
+    (5, "secrets", include_str!("../../migrations/sqlite/0005_secrets.sql")),
 ];
 
 /// Applies every migration not yet applied, each in its own transaction.

@@ -12,11 +12,13 @@ mod keys;
 mod migrate;
 mod resources;
 mod role_assignments;
+mod secrets;
 
 use crate::{
     AssignmentIndexEntry, AuditEvent, AuditQuery, BootstrapRecord, ClientSecretRecord, Conflict, DetachmentRecord,
     HostCredentialRecord, Initialization, PrincipalRecord, ResourceChange, ResourceQuery, ResourceRecord,
-    RoleAssignmentRecord, SigningKeyRecord, Store, StoreError, StoreResult, SubscriptionRecord, TenantRecord,
+    RoleAssignmentRecord, SecretRecord, SecretVersionRecord, SigningKeyRecord, Store, StoreError, StoreResult,
+    SubscriptionRecord, TenantRecord,
 };
 use async_trait::async_trait;
 use inkan_core::ids::{ClientId, ObjectId};
@@ -253,6 +255,25 @@ impl Store for SqliteStore {
         self.read(move |c, _| directory::host_credential(c, client_id)).await
     }
 
+    async fn set_secret(&self, version: SecretVersionRecord) -> StoreResult<()> {
+        self.write(move |tx, key| secrets::set(tx, key, &version)).await
+    }
+
+    async fn secret(&self, vault_key: &str, name: &str) -> StoreResult<Option<SecretRecord>> {
+        let (vault_key, name_key) = (vault_key.to_owned(), name.to_ascii_lowercase());
+        self.read(move |c, _| secrets::secret(c, &vault_key, &name_key)).await
+    }
+
+    async fn secret_version(
+        &self,
+        vault_key: &str,
+        name: &str,
+        version: &str,
+    ) -> StoreResult<Option<SecretVersionRecord>> {
+        let (vault_key, name, version) = (vault_key.to_owned(), name.to_owned(), version.to_owned());
+        self.read(move |c, key| secrets::version(c, key, &vault_key, &name, &version)).await
+    }
+
     async fn detachments(&self) -> StoreResult<Vec<DetachmentRecord>> {
         self.read(|c, _| resources::detachments(c)).await
     }
@@ -288,6 +309,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = open(dir.path());
         let secret = crate::conformance::initialize_sample(&store).await;
+        store
+            .set_secret(crate::conformance::sample_secret("pw", &"a".repeat(32), "vault-secret-value-hunter2"))
+            .await
+            .unwrap();
         drop(store);
         let mut bytes = Vec::new();
         for entry in std::fs::read_dir(dir.path()).unwrap() {
@@ -295,6 +320,7 @@ mod tests {
         }
         let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
         assert!(!contains(secret.client_secret.as_bytes()), "client secret found in plain text");
+        assert!(!contains(b"vault-secret-value-hunter2"), "vault secret found in plain text");
         // Any 32-byte window of the private key would do; take one from the middle.
         let pkcs8 = &secret.signing_key_pkcs8;
         assert!(!contains(&pkcs8[pkcs8.len() / 2..pkcs8.len() / 2 + 32]), "private key found in plain text");
