@@ -15,6 +15,7 @@ pub mod data_dir;
 pub mod hosts;
 pub mod identity;
 pub mod keyring;
+pub mod keyvault;
 pub mod listener;
 pub mod mi_tokens;
 pub mod state;
@@ -147,6 +148,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(admin::routes())
         .merge(hosts::routes())
         .fallback(arm::dispatch)
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), keyvault::route_vault_hosts))
         .layer(CatchPanicLayer::custom(|_| arm::ArmError::internal().into_response_owned()))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -171,6 +171,33 @@ impl TestServer {
         self.server.state.workloads.by_resource(resource_id).expect("a site or slot").header_secret.clone()
     }
 
+    /// A client that trusts the server's CA and resolves `host` (e.g. a vault host) to it.
+    pub fn client_for_host(&self, host: &str) -> reqwest::Client {
+        let ca = std::fs::read(DataDir::at(&self.path).ca_cert_path()).expect("CA certificate");
+        reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("CA PEM"))
+            .resolve(host, self.server.https_addrs[0])
+            .build()
+            .expect("client")
+    }
+
+    /// A token for the administrator for `scope`.
+    pub async fn admin_token_for(&self, scope: &str) -> String {
+        let (status, body) = self
+            .token_request(
+                &self.admin.tenant_id,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &self.admin.client_id),
+                    ("client_secret", &self.admin.client_secret),
+                    ("scope", scope),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "token for {scope}: {body}");
+        body["access_token"].as_str().expect("access_token").to_owned()
+    }
+
     /// A client of the public API, as the `inkan` CLI uses it.
     pub async fn cli_client(&self) -> inkan_cli::client::ApiClient {
         let target = inkan_cli::cli::Target {

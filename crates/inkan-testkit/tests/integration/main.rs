@@ -6,6 +6,7 @@ mod arm_resources;
 mod authorization;
 mod identity;
 mod keys;
+mod keyvault;
 mod sts;
 mod world;
 

@@ -1,0 +1,233 @@
+//! Secret operations: set and get (latest and by version). The rest of the data plane (list,
+//! update, delete and recovery, backup and restore) follows.
+
+use super::auth::KvCaller;
+use super::errors::KvError;
+use crate::state::SharedState;
+use crate::vault_access::{self, Model};
+use axum::Json;
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+use inkan_store::{ResourceQuery, ResourceRecord, SecretVersionRecord};
+use serde_json::{Value, json};
+
+/// The vault record behind a vault host name.
+pub async fn find_vault(state: &SharedState, name: &str) -> Result<ResourceRecord, KvError> {
+    let global = format!("microsoft.keyvault/vaults/{name}");
+    let vaults = state
+        .store
+        .list_resources(&ResourceQuery { type_key: Some("microsoft.keyvault/vaults".into()), ..Default::default() })
+        .await?;
+    vaults.into_iter().find(|v| v.global_name.as_deref() == Some(global.as_str())).ok_or_else(|| {
+        KvError::not_found(
+            "VaultNotFound",
+            format!("The vault '{name}' does not exist. Create it first (`inkan vault create -g <group> -n {name}`)."),
+        )
+    })
+}
+
+pub async fn dispatch(
+    state: &SharedState,
+    caller: &KvCaller,
+    vault: &ResourceRecord,
+    method: &Method,
+    path: &str,
+    body: &[u8],
+) -> Result<Response, KvError> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (method, segments.as_slice()) {
+        (&Method::PUT, ["secrets", name]) => set_secret(state, caller, vault, name, body).await,
+        (&Method::GET, ["secrets", name] | ["secrets", name, ""]) => get_secret(state, caller, vault, name, "").await,
+        (&Method::GET, ["secrets", name, version]) if *version != "versions" => {
+            get_secret(state, caller, vault, name, version).await
+        }
+        _ => Err(KvError::not_implemented(&format!("{method} {path}"))),
+    }
+}
+
+fn check_name(name: &str) -> Result<(), KvError> {
+    if (1..=127).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Ok(());
+    }
+    Err(KvError::bad_parameter(format!(
+        "The secret name '{name}' is invalid: use 1-127 characters of letters, digits and dashes."
+    )))
+}
+
+/// The vault's base URL as clients address it.
+fn vault_url(state: &SharedState, vault: &ResourceRecord) -> String {
+    vault.body["properties"]["vaultUri"].as_str().map(|u| u.trim_end_matches('/').to_owned()).unwrap_or_else(|| {
+        format!("https://{}.{}", vault.body["name"].as_str().unwrap_or_default(), state.urls.vault_suffix())
+    })
+}
+
+/// Authorizes a data action on a secret through the vault's model, with Key Vault's 403s.
+async fn authorize(
+    state: &SharedState,
+    caller: &KvCaller,
+    vault: &ResourceRecord,
+    action: &str,
+    secret: &str,
+) -> Result<(), KvError> {
+    let scope = format!("{}/secrets/{secret}", vault.id);
+    let decision = vault_access::decide(state, &caller.object_id, Some(&caller.client_id), action, &scope)
+        .await
+        .map_err(|e| {
+            tracing::error!("vault authorization failed: {e:#}");
+            KvError::internal()
+        })?
+        .ok_or_else(KvError::internal)?;
+    if decision.allowed {
+        return Ok(());
+    }
+    let vault_name = vault.body["name"].as_str().unwrap_or_default();
+    let location = vault.body["location"].as_str().unwrap_or_default();
+    let who = format!("appid={};oid={};iss={}", caller.client_id, caller.object_id, caller.issuer);
+    Err(match decision.model {
+        Model::Rbac => KvError::forbidden(
+            Some("ForbiddenByRbac"),
+            format!(
+                "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions \
+                 were changed recently, please observe propagation time.\r\nCaller: {who}\r\nAction: '{action}'\r\nResource: '{}'\r\n\
+                 Assignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: 'DeniedWithNoValidRBAC' \r\nVault: {vault_name};location={location}\r\n\
+                 inkan: {}",
+                scope.to_ascii_lowercase(),
+                decision.explanation
+            ),
+        ),
+        Model::AccessPolicy if decision.explanation.contains("Caller was not found") => KvError::forbidden(
+            None,
+            format!(
+                "Access denied. Caller was not found on any access policy.\r\nCaller: {who}\r\ninkan: {}",
+                decision.explanation
+            ),
+        ),
+        Model::AccessPolicy => KvError::forbidden(
+            Some("AccessDenied"),
+            format!(
+                "The user, group or application '{who}' does not have secrets {} permission on key vault '{vault_name};location={location}'. \
+                 inkan: {}",
+                inkan_core::rbac::access_policy::permission_for(action).map_or("", |(_, p)| p),
+                decision.explanation
+            ),
+        ),
+    })
+}
+
+async fn set_secret(
+    state: &SharedState,
+    caller: &KvCaller,
+    vault: &ResourceRecord,
+    name: &str,
+    body: &[u8],
+) -> Result<Response, KvError> {
+    check_name(name)?;
+    authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/setSecret/action", name).await?;
+    let request: Value = serde_json::from_slice(body).map_err(|e| {
+        KvError::bad_parameter(format!("The request body is not JSON ({e}); send {{\"value\": \"...\"}}."))
+    })?;
+    let value = request["value"]
+        .as_str()
+        .ok_or_else(|| KvError::bad_parameter("The request body needs 'value', a string.".into()))?;
+    let attributes = &request["attributes"];
+    let now = state.clock.unix();
+    let record = SecretVersionRecord {
+        vault_key: vault.key(),
+        name: name.to_owned(),
+        version: inkan_crypto::random::hex::<16>(),
+        value: zeroize::Zeroizing::new(value.to_owned()),
+        content_type: request["contentType"].as_str().map(str::to_owned),
+        tags: request.get("tags").filter(|t| t.is_object()).cloned().unwrap_or_else(|| json!({})),
+        enabled: attributes["enabled"].as_bool().unwrap_or(true),
+        not_before: attributes["nbf"].as_i64(),
+        expires: attributes["exp"].as_i64(),
+        created: now,
+        updated: now,
+    };
+    match state.store.set_secret(record.clone()).await {
+        Ok(()) => {}
+        Err(inkan_store::StoreError::Conflict(inkan_store::Conflict::SecretDeleted { .. })) => {
+            return Err(KvError::conflict(format!(
+                "Secret {name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the \
+                 secret can only be recovered or purged."
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let stored =
+        state.store.secret_version(&vault.key(), name, &record.version).await?.ok_or_else(KvError::internal)?;
+    Ok(Json(bundle(state, vault, &stored, true)).into_response())
+}
+
+async fn get_secret(
+    state: &SharedState,
+    caller: &KvCaller,
+    vault: &ResourceRecord,
+    name: &str,
+    version: &str,
+) -> Result<Response, KvError> {
+    check_name(name)?;
+    authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/getSecret/action", name).await?;
+    let not_found = || {
+        KvError::not_found(
+            "SecretNotFound",
+            format!(
+                "A secret with (name/id) {name}{} was not found in this key vault. If you recently deleted this secret you may be able \
+                 to recover it using the correct recovery command. For help resolving this issue, please see \
+                 https://go.microsoft.com/fwlink/?linkid=2125182",
+                if version.is_empty() { String::new() } else { format!("/{version}") }
+            ),
+        )
+    };
+    let deleted = state.store.secret(&vault.key(), name).await?.is_some_and(|s| s.deleted_at.is_some());
+    if deleted {
+        return Err(not_found());
+    }
+    let found = state.store.secret_version(&vault.key(), name, version).await?.ok_or_else(not_found)?;
+    let now = state.clock.unix();
+    if !found.enabled {
+        return Err(KvError::forbidden(
+            Some("SecretDisabled"),
+            format!("Operation get is not allowed on a disabled secret ({name})."),
+        ));
+    }
+    if found.not_before.is_some_and(|nbf| nbf > now) || found.expires.is_some_and(|exp| exp <= now) {
+        return Err(KvError::forbidden(
+            Some("SecretNotValid"),
+            format!(
+                "Operation get is not allowed: secret {name} is not yet valid or has expired (its nbf/exp attributes)."
+            ),
+        ));
+    }
+    Ok(Json(bundle(state, vault, &found, true)).into_response())
+}
+
+/// A SecretBundle.
+fn bundle(state: &SharedState, vault: &ResourceRecord, v: &SecretVersionRecord, with_value: bool) -> Value {
+    let retention = vault.body["properties"]["softDeleteRetentionInDays"].as_i64().unwrap_or(90);
+    let mut attributes = json!({
+        "enabled": v.enabled,
+        "created": v.created,
+        "updated": v.updated,
+        "recoveryLevel": if vault.body["properties"]["enablePurgeProtection"] == true { "Recoverable" } else { "Recoverable+Purgeable" },
+        "recoverableDays": retention,
+    });
+    if let Some(nbf) = v.not_before {
+        attributes["nbf"] = json!(nbf);
+    }
+    if let Some(exp) = v.expires {
+        attributes["exp"] = json!(exp);
+    }
+    let mut out = json!({
+        "id": format!("{}/secrets/{}/{}", vault_url(state, vault), v.name, v.version),
+        "attributes": attributes,
+        "tags": v.tags,
+    });
+    if with_value {
+        out["value"] = json!(v.value.as_str());
+    }
+    if let Some(ct) = &v.content_type {
+        out["contentType"] = json!(ct);
+    }
+    out
+}

@@ -1,0 +1,164 @@
+//! The Key Vault data plane: the challenge, token validation, set and get, and both
+//! authorization models with Key Vault's refusals.
+
+use inkan_testkit::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+struct Kv {
+    server: TestServer,
+    sub: String,
+    http: reqwest::Client,
+    url: String,
+    resource: String,
+}
+
+async fn kv(name: &str, rbac: bool) -> Kv {
+    let server = TestServer::start().await;
+    let sub = server.subscription().to_owned();
+    server
+        .arm(
+            Method::PUT,
+            &format!("/subscriptions/{sub}/resourcegroups/app?api-version=2022-09-01"),
+            Some(json!({"location": "eastus"})),
+        )
+        .await;
+    let body = json!({"location": "eastus", "properties": {"tenantId": server.tenant(), "sku": {"family": "A", "name": "standard"}, "enableRbacAuthorization": rbac}});
+    let (status, vault) = server
+        .arm(Method::PUT, &format!("/subscriptions/{sub}/resourceGroups/app/providers/Microsoft.KeyVault/vaults/{name}?api-version=2026-02-01"), Some(body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{vault}");
+    let port = server.server.urls.port;
+    let host = format!("{name}.vault.localhost");
+    Kv {
+        http: server.client_for_host(&host),
+        url: vault["properties"]["vaultUri"].as_str().unwrap().trim_end_matches('/').to_owned(),
+        resource: format!("https://vault.localhost:{port}"),
+        server,
+        sub,
+    }
+}
+
+impl Kv {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+        let mut request = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            request = request.json(&b);
+        }
+        let response = request.send().await.unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, response.json().await.unwrap_or(Value::Null), headers)
+    }
+
+    async fn assign(&self, role: &str, principal: &str, name: &str) {
+        let vault = format!("/subscriptions/{}/resourceGroups/app/providers/Microsoft.KeyVault/vaults", self.sub);
+        let scope = format!("{vault}/{}", self.url.split("//").nth(1).unwrap().split('.').next().unwrap());
+        let body = json!({"properties": {"roleDefinitionId": format!("/providers/Microsoft.Authorization/roleDefinitions/{role}"), "principalId": principal}});
+        let (status, created) = self
+            .server
+            .arm(
+                Method::PUT,
+                &format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version=2022-04-01"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+    }
+}
+
+const SECRETS_OFFICER: &str = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
+
+#[tokio::test]
+async fn the_challenge_and_token_validation_come_first() {
+    let kv = kv("kv1", true).await;
+    let (status, body, headers) = kv.call(Method::PUT, "/secrets/db?api-version=2026-04-01", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "an empty first request gets the challenge, not a body error");
+    assert_eq!(body["error"]["code"], "Unauthorized");
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("AKV10000"));
+    let challenge = headers["www-authenticate"].to_str().unwrap();
+    assert_eq!(
+        challenge,
+        format!("Bearer authorization=\"{}/{}\", resource=\"{}\"", kv.server.base, kv.server.tenant(), kv.resource)
+    );
+    let arm_token = kv.server.admin_token().await;
+    let (status, body, _) = kv.call(Method::GET, "/secrets/db/?api-version=2026-04-01", Some(&arm_token), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("AKV10022: Invalid audience.") && message.contains(&kv.resource), "{message}");
+}
+
+#[tokio::test]
+async fn set_and_get_with_rbac_and_forbidden_by_rbac_first() {
+    let kv = kv("kv2", true).await;
+    let token = kv.server.admin_token_for(&format!("{}/.default", kv.resource)).await;
+    let (status, body, _) = kv
+        .call(Method::PUT, "/secrets/db-pass?api-version=2026-04-01", Some(&token), Some(json!({"value": "hunter2"})))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "Owner grants no data actions");
+    assert_eq!(
+        (body["error"]["code"].as_str(), body["error"]["innererror"]["code"].as_str()),
+        (Some("Forbidden"), Some("ForbiddenByRbac"))
+    );
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("Action: 'Microsoft.KeyVault/vaults/secrets/setSecret/action'")
+            && message.contains("Assignment: (not found)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("inkan: ") && message.contains("Key Vault Secrets Officer"),
+        "the hint names the role: {message}"
+    );
+
+    kv.assign(SECRETS_OFFICER, &kv.server.admin.object_id, "00000000-0000-4000-8000-00000000aa01").await;
+    let body = json!({"value": "hunter2", "contentType": "text/plain", "tags": {"env": "dev"}});
+    let (status, first, _) =
+        kv.call(Method::PUT, "/secrets/db-pass?api-version=2026-04-01", Some(&token), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let id = first["id"].as_str().unwrap();
+    let version = id.rsplit('/').next().unwrap();
+    assert!(id.starts_with(&format!("{}/secrets/db-pass/", kv.url)) && version.len() == 32, "{id}");
+    assert_eq!(first["attributes"]["recoveryLevel"], "Recoverable+Purgeable");
+    let (_, second, _) =
+        kv.call(Method::PUT, "/secrets/db-pass?api-version=7.4", Some(&token), Some(json!({"value": "hunter3"}))).await;
+    let (status, latest, _) =
+        kv.call(Method::GET, "/secrets/db-pass/?api-version=2026-04-01", Some(&token), None).await;
+    assert_eq!((status, latest["value"].as_str()), (StatusCode::OK, Some("hunter3")));
+    assert_eq!(latest["id"], second["id"]);
+    let (_, old, _) =
+        kv.call(Method::GET, &format!("/secrets/db-pass/{version}?api-version=2016-10-01"), Some(&token), None).await;
+    assert_eq!(
+        (old["value"].as_str(), old["contentType"].as_str(), old["tags"]["env"].as_str()),
+        (Some("hunter2"), Some("text/plain"), Some("dev"))
+    );
+    let (status, missing, _) = kv.call(Method::GET, "/secrets/nope/?api-version=2026-04-01", Some(&token), None).await;
+    assert_eq!((status, missing["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("SecretNotFound")));
+    assert!(
+        missing["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("A secret with (name/id) nope was not found in this key vault.")
+    );
+}
+
+#[tokio::test]
+async fn an_access_policy_vault_refuses_callers_without_a_policy() {
+    let kv = kv("kv3", false).await;
+    let token = kv.server.admin_token_for("https://vault.azure.net/.default").await;
+    let (status, body, _) = kv.call(Method::GET, "/secrets/db/?api-version=2026-04-01", Some(&token), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Access denied. Caller was not found on any access policy.\r\nCaller: appid="),
+        "{message}"
+    );
+}
