@@ -38,9 +38,15 @@ export PYTHONPATH="$PWD/e2e/guard"
 pytest=(.venv-e2e/bin/python -m pytest -q e2e/python)
 # Where possible, run in a private network namespace with only loopback, so a missing
 # redirect fails fast instead of leaving the machine.
+# Vault hosts (<vault>.vault.localhost) resolve through a private copy of /etc/hosts that
+# names the examples' vaults.
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v ip >/dev/null \
-   && unshare -n true 2>/dev/null; then
-  unshare -n -- bash -c 'ip link set lo up && exec "$@"' bash "${pytest[@]}"
+   && unshare -n -m true 2>/dev/null; then
+  hosts=$(mktemp)
+  cat /etc/hosts > "$hosts"
+  echo "127.0.0.1 ops-kv.vault.localhost shop-kv.vault.localhost orders-kv.vault.localhost rbac-kv.vault.localhost policy-kv.vault.localhost" >> "$hosts"
+  HOSTS_FILE=$hosts unshare -n -m -- bash -c 'mount --bind "$HOSTS_FILE" /etc/hosts && ip link set lo up && exec "$@"' bash "${pytest[@]}"
+  rm -f "$hosts"
 else
   "${pytest[@]}"
 fi

@@ -382,6 +382,24 @@ pub async fn list(target: &Target, resource_type: Option<&str>, group: Option<&s
     print_list(&list, &["name", "type", "resourceGroup", "location"], target)
 }
 
+/// `/etc/hosts` lines for every vault: `127.0.0.1 <vault>.vault.<domain>`.
+pub async fn hosts(target: &Target) -> anyhow::Result<()> {
+    let client = ApiClient::connect(target).await?;
+    let vaults = list_of_type(&client, "Microsoft.KeyVault/vaults", None).await?;
+    let names: Vec<String> = vaults["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v["properties"]["vaultUri"].as_str())
+        .filter_map(|u| u.strip_prefix("https://")?.split([':', '/']).next().map(str::to_owned))
+        .collect();
+    println!("# inkan vault hosts: append to /etc/hosts (or resolve *.vault.<domain> to 127.0.0.1 in your DNS)");
+    for name in names {
+        println!("127.0.0.1 {name}");
+    }
+    Ok(())
+}
+
 async fn list_of_type(client: &ApiClient, type_name: &str, group: Option<&str>) -> anyhow::Result<Value> {
     let v = api_version(type_name);
     let scope = match group {

@@ -121,6 +121,11 @@ pub enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Print the /etc/hosts lines that make every vault's host name resolve to this machine.
+    Hosts {
+        #[command(flatten)]
+        target: Target,
+    },
     /// Tokens issued and refused, newest first.
     Audit {
         /// Only issued or only refused tokens.
@@ -249,6 +254,7 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
             println!("{}", answer["explanation"].as_str().unwrap_or_default());
             Ok(())
         }
+        Command::Hosts { target } => manage::hosts(&target).await,
         Command::Agent { command: AgentCommand::Run(args) } => crate::agent::run(args).await,
         Command::Bench { command: BenchCommand::Authz { assignments, principals, decisions } } => {
             bench::authz(assignments, principals, decisions).await
