@@ -137,6 +137,27 @@ async fn secrets_version(store: &dyn Store) {
     assert_eq!(old.value.as_str(), "one");
     assert!(store.secret_version(&first.vault_key, "db-pass", &"c".repeat(32)).await.expect("get").is_none());
     assert!(store.secret_version(&first.vault_key, "other", "").await.expect("get").is_none());
+    assert_eq!(store.secret_versions(&first.vault_key, "db-pass").await.expect("versions").len(), 2);
+    store.set_secret(sample_secret("api-key", &"d".repeat(32), "k")).await.expect("set");
+    let page = store.list_secrets(&first.vault_key, false, None, 1).await.expect("list");
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].0.name, "api-key");
+    let next = store.list_secrets(&first.vault_key, false, Some("api-key"), 10).await.expect("list");
+    assert_eq!(next.iter().map(|(s, _)| s.name.as_str()).collect::<Vec<_>>(), vec!["Db-Pass"]);
+    store.mark_secret_deleted(&first.vault_key, "db-pass", Some((5, 10))).await.expect("delete");
+    assert!(matches!(
+        store.set_secret(sample_secret("db-pass", &"e".repeat(32), "x")).await,
+        Err(StoreError::Conflict(Conflict::SecretDeleted { .. }))
+    ));
+    assert_eq!(store.list_secrets(&first.vault_key, true, None, 10).await.expect("deleted").len(), 1);
+    store.mark_secret_deleted(&first.vault_key, "db-pass", None).await.expect("recover");
+    store.purge_secret(&first.vault_key, "api-key").await.expect("purge");
+    assert!(store.secret(&first.vault_key, "api-key").await.expect("get").is_none());
+    store.restore_secret(vec![sample_secret("api-key", &"f".repeat(32), "restored")]).await.expect("restore");
+    assert!(
+        store.restore_secret(vec![sample_secret("api-key", &"f".repeat(32), "again")]).await.is_err(),
+        "a taken name refuses a restore"
+    );
 }
 
 async fn hosts_enroll(store: &dyn Store) {

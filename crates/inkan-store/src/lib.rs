@@ -91,6 +91,26 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         version: &str,
     ) -> StoreResult<Option<SecretVersionRecord>>;
 
+    /// Secrets of a vault in name order, after `after` (a lower-case name), at most `limit`,
+    /// deleted ones or live ones; each with its latest version (value included).
+    async fn list_secrets(
+        &self,
+        vault_key: &str,
+        deleted: bool,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<(SecretRecord, SecretVersionRecord)>>;
+    /// Every version of a secret, oldest first.
+    async fn secret_versions(&self, vault_key: &str, name: &str) -> StoreResult<Vec<SecretVersionRecord>>;
+    /// Replaces a version's metadata (content type, tags, enabled, nbf, exp, updated).
+    async fn update_secret_version(&self, version: SecretVersionRecord) -> StoreResult<()>;
+    /// Soft-deletes (`Some`) or recovers (`None`) a secret.
+    async fn mark_secret_deleted(&self, vault_key: &str, name: &str, deleted: Option<(i64, i64)>) -> StoreResult<()>;
+    /// Removes a secret and all its versions for good.
+    async fn purge_secret(&self, vault_key: &str, name: &str) -> StoreResult<()>;
+    /// Restores a secret with all its versions; a conflict if the name is taken.
+    async fn restore_secret(&self, versions: Vec<SecretVersionRecord>) -> StoreResult<()>;
+
     /// Every recorded detachment, oldest first.
     async fn detachments(&self) -> StoreResult<Vec<DetachmentRecord>>;
 

@@ -274,6 +274,40 @@ impl Store for SqliteStore {
         self.read(move |c, key| secrets::version(c, key, &vault_key, &name, &version)).await
     }
 
+    async fn list_secrets(
+        &self,
+        vault_key: &str,
+        deleted: bool,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<(SecretRecord, SecretVersionRecord)>> {
+        let (vault_key, after) = (vault_key.to_owned(), after.map(str::to_owned));
+        self.read(move |c, key| secrets::list(c, key, &vault_key, deleted, after.as_deref(), limit)).await
+    }
+
+    async fn secret_versions(&self, vault_key: &str, name: &str) -> StoreResult<Vec<SecretVersionRecord>> {
+        let (vault_key, name) = (vault_key.to_owned(), name.to_owned());
+        self.read(move |c, key| secrets::versions(c, key, &vault_key, &name)).await
+    }
+
+    async fn update_secret_version(&self, version: SecretVersionRecord) -> StoreResult<()> {
+        self.write(move |tx, _| secrets::update(tx, &version)).await
+    }
+
+    async fn mark_secret_deleted(&self, vault_key: &str, name: &str, deleted: Option<(i64, i64)>) -> StoreResult<()> {
+        let (vault_key, name) = (vault_key.to_owned(), name.to_owned());
+        self.write(move |tx, _| secrets::mark_deleted(tx, &vault_key, &name, deleted)).await
+    }
+
+    async fn purge_secret(&self, vault_key: &str, name: &str) -> StoreResult<()> {
+        let (vault_key, name) = (vault_key.to_owned(), name.to_owned());
+        self.write(move |tx, _| secrets::purge(tx, &vault_key, &name)).await
+    }
+
+    async fn restore_secret(&self, versions: Vec<SecretVersionRecord>) -> StoreResult<()> {
+        self.write(move |tx, key| secrets::restore(tx, key, &versions)).await
+    }
+
     async fn detachments(&self) -> StoreResult<Vec<DetachmentRecord>> {
         self.read(|c, _| resources::detachments(c)).await
     }

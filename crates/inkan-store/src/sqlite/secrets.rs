@@ -128,3 +128,107 @@ pub(super) fn version(
         updated,
     }))
 }
+
+pub(super) fn list(
+    c: &Connection,
+    key: &MasterKey,
+    vault_key: &str,
+    deleted: bool,
+    after: Option<&str>,
+    limit: usize,
+) -> StoreResult<Vec<(SecretRecord, SecretVersionRecord)>> {
+    let mut stmt = c
+        .prepare(
+            "SELECT name_key FROM secrets WHERE vault_key = ?1 AND (deleted_at IS NOT NULL) = ?2 AND name_key > ?3 \
+             ORDER BY name_key LIMIT ?4",
+        )
+        .map_err(map_err)?;
+    let names: Vec<String> = stmt
+        .query_map((vault_key, deleted, after.unwrap_or(""), i64::try_from(limit).unwrap_or(i64::MAX)), |r| r.get(0))
+        .map_err(map_err)?
+        .collect::<Result<_, _>>()
+        .map_err(map_err)?;
+    let mut out = Vec::with_capacity(names.len());
+    for name_key in names {
+        let Some(s) = secret(c, vault_key, &name_key)? else { continue };
+        if let Some(v) = version(c, key, vault_key, &name_key, "")? {
+            out.push((s, v));
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn versions(
+    c: &Connection,
+    key: &MasterKey,
+    vault_key: &str,
+    name: &str,
+) -> StoreResult<Vec<SecretVersionRecord>> {
+    let name_key = name.to_ascii_lowercase();
+    let mut stmt = c
+        .prepare("SELECT version FROM secret_versions WHERE vault_key = ?1 AND name_key = ?2 ORDER BY seq")
+        .map_err(map_err)?;
+    let ids: Vec<String> = stmt
+        .query_map((vault_key, &name_key), |r| r.get(0))
+        .map_err(map_err)?
+        .collect::<Result<_, _>>()
+        .map_err(map_err)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(v) = version(c, key, vault_key, &name_key, &id)? {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn update(tx: &Transaction<'_>, v: &SecretVersionRecord) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE secret_versions SET content_type = ?4, tags = ?5, enabled = ?6, not_before = ?7, expires = ?8, updated = ?9 \
+         WHERE vault_key = ?1 AND name_key = ?2 AND version = ?3",
+        rusqlite::params![
+            v.vault_key,
+            v.name.to_ascii_lowercase(),
+            v.version,
+            v.content_type,
+            v.tags.to_string(),
+            v.enabled,
+            v.not_before,
+            v.expires,
+            v.updated
+        ],
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
+
+pub(super) fn mark_deleted(
+    tx: &Transaction<'_>,
+    vault_key: &str,
+    name: &str,
+    deleted: Option<(i64, i64)>,
+) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE secrets SET deleted_at = ?3, scheduled_purge = ?4 WHERE vault_key = ?1 AND name_key = ?2",
+        (vault_key, name.to_ascii_lowercase(), deleted.map(|d| d.0), deleted.map(|d| d.1)),
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
+
+pub(super) fn purge(tx: &Transaction<'_>, vault_key: &str, name: &str) -> StoreResult<()> {
+    let name_key = name.to_ascii_lowercase();
+    tx.execute("DELETE FROM secret_versions WHERE vault_key = ?1 AND name_key = ?2", (vault_key, &name_key))
+        .map_err(map_err)?;
+    tx.execute("DELETE FROM secrets WHERE vault_key = ?1 AND name_key = ?2", (vault_key, &name_key))
+        .map_err(map_err)?;
+    Ok(())
+}
+
+pub(super) fn restore(tx: &Transaction<'_>, key: &MasterKey, versions: &[SecretVersionRecord]) -> StoreResult<()> {
+    let Some(first) = versions.first() else { return Ok(()) };
+    if secret(tx, &first.vault_key, &first.name.to_ascii_lowercase())?.is_some() {
+        return Err(StoreError::Conflict(Conflict::SecretDeleted { name: first.name.clone() }));
+    }
+    versions.iter().try_for_each(|v| set(tx, key, v))
+}
