@@ -72,6 +72,7 @@ impl Server {
         let dir = DataDir::open(&settings.data_dir)?;
         let master_key = dir.master_key(&settings.master_key_file)?;
         let workloads = workloads::WorkloadIndex::new(master_key.derive("inkan/identity-endpoint-secrets/v1"));
+        let backup_key = inkan_crypto::seal::MasterKey::from_bytes(&master_key.derive("inkan/keyvault-backups/v1"))?;
         let ca = tls::load_or_create_ca(&dir, &master_key, clock.now())?;
         let store: Arc<dyn Store> = Arc::new(
             SqliteStore::open(&dir.db_path(), master_key)
@@ -104,6 +105,7 @@ impl Server {
             audit,
             known_resources: state::KnownResources::new(&urls),
             authz: authz::Authorizer::with_delay(settings.assignment_delay, &boot.admin_object_id.to_string()),
+            backup_key,
         });
         state.workloads.reload(state.store.as_ref()).await?;
         state.authz.reload(state.store.as_ref()).await?;

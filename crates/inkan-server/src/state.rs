@@ -31,6 +31,8 @@ pub struct AppState {
     pub known_resources: KnownResources,
     /// Role assignments, deny assignments and roles, for every authorization decision.
     pub authz: crate::authz::Authorizer,
+    /// Seals Key Vault backups (derived from the master key).
+    pub backup_key: inkan_crypto::seal::MasterKey,
 }
 
 /// The resources the token authority issues tokens for: Entra's well-known first-party

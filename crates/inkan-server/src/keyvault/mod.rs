@@ -8,6 +8,7 @@
 
 mod auth;
 mod errors;
+mod lifecycle;
 mod secrets;
 
 use crate::state::SharedState;
@@ -61,5 +62,8 @@ async fn handle(state: SharedState, vault: String, request: Request) -> Result<R
     let body = axum::body::to_bytes(Body::new(request.into_body()), 1024 * 1024)
         .await
         .map_err(|_| KvError::bad_parameter("The request body is larger than 1 MiB.".into()))?;
-    secrets::dispatch(&state, &caller, &record, &method, &path, &body).await
+    let get = |k: &str| query.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str());
+    let paging =
+        lifecycle::Paging { api_version: version, max_results: get("maxresults"), skip_token: get("$skiptoken") };
+    secrets::dispatch(&state, &caller, &record, &method, &path, &body, &paging).await
 }

@@ -1,14 +1,27 @@
-//! Secret operations: set and get (latest and by version). The rest of the data plane (list,
-//! update, delete and recovery, backup and restore) follows.
+//! Secret operations: the dispatch by method and path, set and get; `lifecycle` has the rest.
 
 use super::auth::KvCaller;
 use super::errors::KvError;
+use super::lifecycle::{self, Paging};
 use crate::state::SharedState;
 use crate::vault_access::{self, Model};
 use axum::Json;
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use inkan_store::{ResourceQuery, ResourceRecord, SecretVersionRecord};
+
+/// Key Vault's 404 for a secret (or one version of it).
+pub(super) fn not_found(name: &str, version: &str) -> KvError {
+    KvError::not_found(
+        "SecretNotFound",
+        format!(
+            "A secret with (name/id) {name}{} was not found in this key vault. If you recently deleted this secret you may be able to \
+             recover it using the correct recovery command. For help resolving this issue, please see \
+             https://go.microsoft.com/fwlink/?linkid=2125182",
+            if version.is_empty() { String::new() } else { format!("/{version}") }
+        ),
+    )
+}
 use serde_json::{Value, json};
 
 /// The vault record behind a vault host name.
@@ -33,19 +46,31 @@ pub async fn dispatch(
     method: &Method,
     path: &str,
     body: &[u8],
+    paging: &Paging<'_>,
 ) -> Result<Response, KvError> {
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let segments: Vec<&str> = path.trim_start_matches('/').trim_end_matches('/').split('/').collect();
     match (method, segments.as_slice()) {
+        (&Method::GET, ["secrets"]) => lifecycle::list(state, caller, vault, false, paging).await,
+        (&Method::GET, ["deletedsecrets"]) => lifecycle::list(state, caller, vault, true, paging).await,
+        (&Method::POST, ["secrets", "restore"]) => lifecycle::restore(state, caller, vault, body).await,
         (&Method::PUT, ["secrets", name]) => set_secret(state, caller, vault, name, body).await,
-        (&Method::GET, ["secrets", name] | ["secrets", name, ""]) => get_secret(state, caller, vault, name, "").await,
-        (&Method::GET, ["secrets", name, version]) if *version != "versions" => {
-            get_secret(state, caller, vault, name, version).await
+        (&Method::GET, ["secrets", name]) => get_secret(state, caller, vault, name, "").await,
+        (&Method::GET, ["secrets", name, "versions"]) => lifecycle::versions(state, caller, vault, name, paging).await,
+        (&Method::POST, ["secrets", name, "backup"]) => lifecycle::backup(state, caller, vault, name).await,
+        (&Method::GET, ["secrets", name, version]) => get_secret(state, caller, vault, name, version).await,
+        (&Method::PATCH, ["secrets", name]) => lifecycle::update(state, caller, vault, name, "", body).await,
+        (&Method::PATCH, ["secrets", name, version]) => {
+            lifecycle::update(state, caller, vault, name, version, body).await
         }
+        (&Method::DELETE, ["secrets", name]) => lifecycle::delete(state, caller, vault, name).await,
+        (&Method::GET, ["deletedsecrets", name]) => lifecycle::get_deleted(state, caller, vault, name).await,
+        (&Method::POST, ["deletedsecrets", name, "recover"]) => lifecycle::recover(state, caller, vault, name).await,
+        (&Method::DELETE, ["deletedsecrets", name]) => lifecycle::purge(state, caller, vault, name).await,
         _ => Err(KvError::not_implemented(&format!("{method} {path}"))),
     }
 }
 
-fn check_name(name: &str) -> Result<(), KvError> {
+pub(super) fn check_name(name: &str) -> Result<(), KvError> {
     if (1..=127).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Ok(());
     }
@@ -55,14 +80,14 @@ fn check_name(name: &str) -> Result<(), KvError> {
 }
 
 /// The vault's base URL as clients address it.
-fn vault_url(state: &SharedState, vault: &ResourceRecord) -> String {
+pub(super) fn vault_url(state: &SharedState, vault: &ResourceRecord) -> String {
     vault.body["properties"]["vaultUri"].as_str().map(|u| u.trim_end_matches('/').to_owned()).unwrap_or_else(|| {
         format!("https://{}.{}", vault.body["name"].as_str().unwrap_or_default(), state.urls.vault_suffix())
     })
 }
 
 /// Authorizes a data action on a secret through the vault's model, with Key Vault's 403s.
-async fn authorize(
+pub(super) async fn authorize(
     state: &SharedState,
     caller: &KvCaller,
     vault: &ResourceRecord,
@@ -168,17 +193,7 @@ async fn get_secret(
 ) -> Result<Response, KvError> {
     check_name(name)?;
     authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/getSecret/action", name).await?;
-    let not_found = || {
-        KvError::not_found(
-            "SecretNotFound",
-            format!(
-                "A secret with (name/id) {name}{} was not found in this key vault. If you recently deleted this secret you may be able \
-                 to recover it using the correct recovery command. For help resolving this issue, please see \
-                 https://go.microsoft.com/fwlink/?linkid=2125182",
-                if version.is_empty() { String::new() } else { format!("/{version}") }
-            ),
-        )
-    };
+    let not_found = || not_found(name, version);
     let deleted = state.store.secret(&vault.key(), name).await?.is_some_and(|s| s.deleted_at.is_some());
     if deleted {
         return Err(not_found());
@@ -203,7 +218,7 @@ async fn get_secret(
 }
 
 /// A SecretBundle.
-fn bundle(state: &SharedState, vault: &ResourceRecord, v: &SecretVersionRecord, with_value: bool) -> Value {
+pub(super) fn bundle(state: &SharedState, vault: &ResourceRecord, v: &SecretVersionRecord, with_value: bool) -> Value {
     let retention = vault.body["properties"]["softDeleteRetentionInDays"].as_i64().unwrap_or(90);
     let mut attributes = json!({
         "enabled": v.enabled,

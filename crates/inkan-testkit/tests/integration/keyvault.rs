@@ -162,3 +162,82 @@ async fn an_access_policy_vault_refuses_callers_without_a_policy() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn the_secret_lifecycle_lists_pages_deletes_recovers_purges_and_restores() {
+    let kv = kv("kv4", true).await;
+    kv.assign(SECRETS_OFFICER, &kv.server.admin.object_id, "00000000-0000-4000-8000-00000000aa04").await;
+    let t = kv.server.admin_token_for(&format!("{}/.default", kv.resource)).await;
+    let t = Some(t.as_str());
+    for name in ["a1", "b2", "c3"] {
+        let (status, _, _) = kv
+            .call(Method::PUT, &format!("/secrets/{name}?api-version=2026-04-01"), t, Some(json!({"value": name})))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    kv.call(Method::PUT, "/secrets/a1?api-version=2026-04-01", t, Some(json!({"value": "a1-v2"}))).await;
+    // Pages of two, following nextLink.
+    let (_, page, _) = kv.call(Method::GET, "/secrets?api-version=2026-04-01&maxresults=2", t, None).await;
+    assert_eq!(page["value"].as_array().unwrap().len(), 2);
+    assert!(page["value"][0].get("value").is_none(), "lists never carry values");
+    assert_eq!(page["value"][0]["id"], format!("{}/secrets/a1", kv.url));
+    let next = page["nextLink"].as_str().unwrap().strip_prefix(&kv.url).unwrap().to_owned();
+    let (_, rest, _) = kv.call(Method::GET, &next, t, None).await;
+    assert_eq!((rest["value"].as_array().unwrap().len(), &rest["nextLink"]), (1, &Value::Null));
+    let (_, versions, _) = kv.call(Method::GET, "/secrets/a1/versions?api-version=2026-04-01", t, None).await;
+    assert_eq!(versions["value"].as_array().unwrap().len(), 2);
+    // Update attributes: a disabled secret cannot be read.
+    let (status, updated, _) = kv
+        .call(
+            Method::PATCH,
+            "/secrets/b2/?api-version=2026-04-01",
+            t,
+            Some(json!({"attributes": {"enabled": false}, "tags": {"k": "v"}})),
+        )
+        .await;
+    assert_eq!(
+        (status, updated["attributes"]["enabled"].as_bool(), updated["tags"]["k"].as_str()),
+        (StatusCode::OK, Some(false), Some("v"))
+    );
+    let (status, _, _) = kv.call(Method::GET, "/secrets/b2/?api-version=2026-04-01", t, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Soft delete, then the name is held until recovered or purged.
+    let (status, deleted, _) = kv.call(Method::DELETE, "/secrets/a1?api-version=2026-04-01", t, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(deleted["recoveryId"], format!("{}/deletedsecrets/a1", kv.url));
+    assert_eq!(deleted["scheduledPurgeDate"].as_i64().unwrap() - deleted["deletedDate"].as_i64().unwrap(), 90 * 86_400);
+    let (status, _, _) = kv.call(Method::GET, "/secrets/a1/?api-version=2026-04-01", t, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, held, _) =
+        kv.call(Method::PUT, "/secrets/a1?api-version=2026-04-01", t, Some(json!({"value": "x"}))).await;
+    assert_eq!((status, held["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("Conflict")));
+    let (_, listed, _) = kv.call(Method::GET, "/deletedsecrets?api-version=2026-04-01", t, None).await;
+    assert_eq!(listed["value"][0]["recoveryId"], format!("{}/deletedsecrets/a1", kv.url));
+    let (status, _, _) = kv.call(Method::POST, "/deletedsecrets/a1/recover?api-version=2026-04-01", t, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, back, _) = kv.call(Method::GET, "/secrets/a1/?api-version=2026-04-01", t, None).await;
+    assert_eq!(back["value"], "a1-v2");
+    // Backup, delete, purge, restore; a tampered blob is refused.
+    let (_, blob, _) = kv.call(Method::POST, "/secrets/c3/backup?api-version=2026-04-01", t, None).await;
+    let blob = blob["value"].as_str().unwrap().to_owned();
+    kv.call(Method::DELETE, "/secrets/c3?api-version=2026-04-01", t, None).await;
+    let (status, _, _) = kv.call(Method::DELETE, "/deletedsecrets/c3?api-version=2026-04-01", t, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let mut tampered = blob.clone().into_bytes();
+    let i = tampered.len() / 2;
+    tampered[i] = if tampered[i] == b'A' { b'B' } else { b'A' };
+    let (status, _, _) = kv
+        .call(
+            Method::POST,
+            "/secrets/restore?api-version=2026-04-01",
+            t,
+            Some(json!({"value": String::from_utf8(tampered).unwrap()})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, restored, _) =
+        kv.call(Method::POST, "/secrets/restore?api-version=2026-04-01", t, Some(json!({"value": blob}))).await;
+    assert_eq!(status, StatusCode::OK, "{restored}");
+    let (_, value, _) = kv.call(Method::GET, "/secrets/c3/?api-version=2026-04-01", t, None).await;
+    assert_eq!(value["value"], "c3");
+}
