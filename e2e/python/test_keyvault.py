@@ -78,3 +78,36 @@ def test_an_access_policy_vault_answers_the_vm_by_its_policy(inkan, vaults):
     assert not missing["ok"] and "SecretNotFound" in missing["message"], "the policy grants get, so the vault says not found"
     write = run_as(inkan, "vm-demo/win-vm", *PY_KV, "set", vaults["policy_url"], "x", "y")
     assert not write["ok"] and "does not have secrets set permission" in write["message"], write
+
+
+PY_KV_LIFECYCLE = [str(ROOT / ".venv-e2e" / "bin" / "python"), str(ROOT / "e2e" / "apps" / "python_kv_lifecycle.py")]
+
+
+def _officer(inkan, principal, vault_id):
+    inkan.cli("role", "assignment", "create", "--role", "Key Vault Secrets Officer", "--assignee", principal, "--scope", vault_id)
+
+
+@pytest.mark.parametrize("target,vault,prefix", [("vm-demo/win-vm", "rbac-kv", "vm"), ("web/shop-web", "shop-kv", "site")])
+def test_the_whole_lifecycle_with_default_azure_credential(inkan, vaults, target, vault, prefix):
+    sub = inkan.env["AZURE_SUBSCRIPTION_ID"]
+    group = "vm-demo" if vault == "rbac-kv" else "web"
+    if vault == "shop-kv":
+        inkan.cli("apply", str(ROOT / "examples" / "app-service-slot.yaml"))
+    vault_id = f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/{vault}"
+    env = []
+    if target == "vm-demo/win-vm":
+        _officer(inkan, f"/subscriptions/{sub}/resourceGroups/vm-demo/providers/Microsoft.Compute/virtualMachines/win-vm", vault_id)
+    else:
+        _officer(inkan, "web/shop-id", vault_id)
+        client_id = inkan.cli("identity", "show", "-g", "web", "-n", "shop-id", "--query", "clientId").stdout.strip()
+        env = ["-e", f"AZURE_CLIENT_ID={client_id}"]
+    url = f"https://{vault}.vault.localhost:{inkan.info['port']}"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "IDENTITY_", "MSI_"))}
+    out = subprocess.run([str(INKAN), "exec", "--as", target, "--data-dir", str(inkan.data_dir), *env, "--", *PY_KV_LIFECYCLE, url, prefix],
+                         check=True, capture_output=True, text=True, env=clean, timeout=180).stdout
+    seen = json.loads(out.strip().splitlines()[-1])
+    assert seen["ok"], seen
+    assert (seen["get"], seen["get_version"], seen["listed"], seen["versions"]) == ("v2", "v1", True, True), seen
+    assert seen["updated_tags"] == {"team": "b"}
+    assert seen["recovery_id"].endswith(f"/deletedsecrets/{prefix}-pw") and seen["listed_deleted"], seen
+    assert seen["recovered"] == "v2" and seen["restored"] == "v2", seen
