@@ -103,8 +103,10 @@ pub async fn list(
     let full = rows.len() > size;
     rows.truncate(size);
     let last = rows.last().map(|(s, _)| s.name.to_ascii_lowercase());
+    let now = state.clock.unix();
     let items: Vec<Value> = rows
         .iter()
+        .filter(|(s, _)| s.scheduled_purge.is_none_or(|t| t > now))
         .map(|(s, v)| {
             let base = item(state, vault, v, false);
             if deleted {
@@ -215,11 +217,24 @@ pub async fn delete(
     Ok(Json(out).into_response())
 }
 
+/// Purges `name` once its retention has passed. Azure purges on a schedule; inkan purges on the
+/// first request that touches the name (and lists skip it), which clients cannot tell apart.
+pub async fn purge_if_due(state: &SharedState, vault: &ResourceRecord, name: &str) -> Result<(), KvError> {
+    if let Some(secret) = state.store.secret(&vault.key(), name).await?
+        && secret.deleted_at.is_some()
+        && secret.scheduled_purge.is_some_and(|t| t <= state.clock.unix())
+    {
+        state.store.purge_secret(&vault.key(), &secret.name).await?;
+    }
+    Ok(())
+}
+
 async fn deleted(
     state: &SharedState,
     vault: &ResourceRecord,
     name: &str,
 ) -> Result<inkan_store::SecretRecord, KvError> {
+    purge_if_due(state, vault, name).await?;
     state.store.secret(&vault.key(), name).await?.filter(|s| s.deleted_at.is_some()).ok_or_else(|| {
         KvError::not_found(
             "SecretNotFound",
@@ -331,6 +346,7 @@ pub async fn restore(
     let entries: Vec<Value> = serde_json::from_slice(&plain).map_err(|_| tampered())?;
     let name = entries.first().and_then(|e| e["name"].as_str()).ok_or_else(tampered)?.to_owned();
     authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/restore/action", &name).await?;
+    purge_if_due(state, vault, &name).await?;
     let versions: Vec<SecretVersionRecord> = entries
         .iter()
         .map(|e| SecretVersionRecord {

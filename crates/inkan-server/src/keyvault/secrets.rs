@@ -148,6 +148,7 @@ async fn set_secret(
 ) -> Result<Response, KvError> {
     check_name(name)?;
     authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/setSecret/action", name).await?;
+    lifecycle::purge_if_due(state, vault, name).await?;
     let request: Value = serde_json::from_slice(body).map_err(|e| {
         KvError::bad_parameter(format!("The request body is not JSON ({e}); send {{\"value\": \"...\"}}."))
     })?;

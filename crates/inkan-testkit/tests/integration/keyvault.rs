@@ -241,3 +241,53 @@ async fn the_secret_lifecycle_lists_pages_deletes_recovers_purges_and_restores()
     let (_, value, _) = kv.call(Method::GET, "/secrets/c3/?api-version=2026-04-01", t, None).await;
     assert_eq!(value["value"], "c3");
 }
+
+const SECRETS_USER: &str = "4633458b-17de-408a-b874-0445c86b69e6";
+
+#[tokio::test]
+async fn purge_protection_holds_a_deleted_secret_until_its_retention_ends() {
+    let kv = kv("kv5", true).await;
+    let body = json!({"location": "eastus", "properties": {"tenantId": kv.server.tenant(), "sku": {"family": "A", "name": "standard"},
+        "enableRbacAuthorization": true, "enablePurgeProtection": true, "softDeleteRetentionInDays": 7}});
+    let (status, vault) = kv
+        .server
+        .arm(
+            Method::PUT,
+            &format!(
+                "/subscriptions/{}/resourceGroups/app/providers/Microsoft.KeyVault/vaults/kv5?api-version=2026-02-01",
+                kv.sub
+            ),
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{vault}");
+    let t = kv.server.admin_token_for(&format!("{}/.default", kv.resource)).await;
+    let t = Some(t.as_str());
+    // Secrets User reads but may not take backups (they carry every value).
+    kv.assign(SECRETS_USER, &kv.server.admin.object_id, "00000000-0000-4000-8000-00000000aa05").await;
+    let (status, refused, _) = kv.call(Method::POST, "/secrets/db/backup?api-version=2026-04-01", t, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(refused["error"]["message"].as_str().unwrap().contains("secrets/backup/action"), "{refused}");
+    kv.assign(SECRETS_OFFICER, &kv.server.admin.object_id, "00000000-0000-4000-8000-00000000aa06").await;
+
+    let (_, set, _) =
+        kv.call(Method::PUT, "/secrets/db?api-version=2026-04-01", t, Some(json!({"value": "one"}))).await;
+    assert_eq!(set["attributes"]["recoveryLevel"], "Recoverable");
+    let (_, deleted, _) = kv.call(Method::DELETE, "/secrets/db?api-version=2026-04-01", t, None).await;
+    assert_eq!(deleted["scheduledPurgeDate"].as_i64().unwrap() - deleted["deletedDate"].as_i64().unwrap(), 7 * 86_400);
+    let (status, held, _) = kv.call(Method::DELETE, "/deletedsecrets/db?api-version=2026-04-01", t, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(held["error"]["message"].as_str().unwrap().contains("purge protection is enabled"), "{held}");
+
+    // Once the retention has passed the secret is gone and its name is free again.
+    kv.server.clock.advance(time::Duration::days(7) + time::Duration::seconds(1));
+    let t = kv.server.admin_token_for(&format!("{}/.default", kv.resource)).await;
+    let t = Some(t.as_str());
+    let (_, listed, _) = kv.call(Method::GET, "/deletedsecrets?api-version=2026-04-01", t, None).await;
+    assert_eq!(listed["value"], json!([]));
+    let (status, again, _) =
+        kv.call(Method::PUT, "/secrets/db?api-version=2026-04-01", t, Some(json!({"value": "two"}))).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    let (_, versions, _) = kv.call(Method::GET, "/secrets/db/versions?api-version=2026-04-01", t, None).await;
+    assert_eq!(versions["value"].as_array().unwrap().len(), 1, "the purged versions do not come back");
+}
