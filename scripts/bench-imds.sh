@@ -24,6 +24,7 @@ body=$(curl -s -H Metadata:true "$url")
 echo "$body" | grep -q access_token || { echo "no token: $body" >&2; exit 1; }
 
 mkdir -p "$work/nginx"
+chmod 755 "$work" "$work/nginx"  # nginx workers run unprivileged
 printf '%s' "$body" > "$work/nginx/token.json"
 cat > "$work/nginx.conf" <<CONF
 worker_processes 2;
@@ -44,6 +45,7 @@ until curl -s -o /dev/null http://127.0.0.1:18792/; do sleep 0.05; done
 run() { # name url
   local out
   out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency -H "Metadata: true" "$2")
+  if echo "$out" | grep -q "Non-2xx"; then echo "$1: errors: $out" >&2; exit 1; fi
   printf '%-34s %10s req/s   p50 %8s   p99 %8s\n' "$1" \
     "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" \
     "$(echo "$out" | awk '$1 == "50%" {print $2}')" \

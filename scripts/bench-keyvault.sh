@@ -20,7 +20,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-port=18795 bao_port=18796 nginx_port=18797
+port=18795 bao_port=18796 nginx_port=18801  # bao also binds bao_port+1 (cluster)
 host="rbac-kv.vault.localhost"
 
 # inkan: the VM world, the administrator as Secrets Officer writes the secret, the VM reads it.
@@ -59,6 +59,7 @@ curl -sf -H "X-Vault-Token: root" "$bao_url" | grep -q this-is-test-secret
 
 # Minimal HTTPS server: nginx returning inkan's response body, with its own certificate.
 mkdir -p "$work/nginx"
+chmod 755 "$work" "$work/nginx"  # nginx workers run unprivileged
 printf '%s' "$body" > "$work/nginx/secret.json"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/nginx.key" -out "$work/nginx.crt" -days 1 -subj "/CN=localhost" 2>/dev/null
 cat > "$work/nginx.conf" <<CONF

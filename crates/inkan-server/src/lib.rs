@@ -106,6 +106,7 @@ impl Server {
             known_resources: state::KnownResources::new(&urls),
             authz: authz::Authorizer::with_delay(settings.assignment_delay, &boot.admin_object_id.to_string()),
             backup_key,
+            vault_keys: dashmap::DashMap::new(),
         });
         state.workloads.reload(state.store.as_ref()).await?;
         state.authz.reload(state.store.as_ref()).await?;

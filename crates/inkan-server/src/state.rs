@@ -33,6 +33,9 @@ pub struct AppState {
     pub authz: crate::authz::Authorizer,
     /// Seals Key Vault backups (derived from the master key).
     pub backup_key: inkan_crypto::seal::MasterKey,
+    /// Vault name to its resource key, so a data-plane request reads its vault by key instead
+    /// of listing every vault; a stale entry is noticed on that read and replaced.
+    pub vault_keys: dashmap::DashMap<String, String>,
 }
 
 /// The resources the token authority issues tokens for: Entra's well-known first-party

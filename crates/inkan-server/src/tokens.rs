@@ -1,10 +1,14 @@
 //! Minting and validating inkan's access tokens: the one place tokens are signed and checked.
 
 use crate::keyring::KeyRing;
+use dashmap::DashMap;
 use inkan_core::clock::Clock;
 use inkan_core::token::{AccessTokenClaims, Issuers, TokenGrant};
 use inkan_crypto::jwt;
 use std::sync::Arc;
+
+/// How many verified tokens are remembered before the expired ones are dropped.
+const VERIFIED_CAPACITY: usize = 16_384;
 
 /// Clock skew tolerated on `exp` and `nbf`, as Azure's resource providers allow.
 pub const CLOCK_SKEW_SECS: i64 = 300;
@@ -39,17 +43,25 @@ pub enum TokenRejection {
     WrongIssuer { presented: String, expected: String },
 }
 
+/// A token whose signature verified: the signing key's id and the claims.
+type VerifiedToken = (Box<str>, Arc<AccessTokenClaims>);
+
 /// Signs and validates tokens for one authority.
 #[derive(Debug, Clone)]
 pub struct TokenService {
     keys: Arc<KeyRing>,
     clock: Arc<dyn Clock>,
     authority: String,
+    /// Tokens whose signature verified, by their exact text, with the key that signed them. A
+    /// resource sees the same token on every request of a client, and the RSA check is the
+    /// costliest step; lifetime, issuer, audience and the key's validity are still checked on
+    /// every use, so rotating a key out refuses its tokens at once.
+    verified: Arc<DashMap<Box<str>, VerifiedToken>>,
 }
 
 impl TokenService {
     pub fn new(keys: Arc<KeyRing>, clock: Arc<dyn Clock>, authority: String) -> Self {
-        Self { keys, clock, authority }
+        Self { keys, clock, authority, verified: Arc::default() }
     }
 
     /// The issuers of `tenant_id`.
@@ -77,18 +89,31 @@ impl TokenService {
         tenant_id: &str,
         audiences: &[String],
     ) -> Result<AccessTokenClaims, TokenRejection> {
-        let parsed = jwt::decode(token).map_err(|e| TokenRejection::Malformed(e.to_string()))?;
-        let kid =
-            parsed.key_id().ok_or_else(|| TokenRejection::Malformed("the token header names no key ('kid')".into()))?;
         let now = self.clock.now();
         let keys = self.keys.snapshot();
-        let key = keys.verifying_key(kid, now).ok_or_else(|| TokenRejection::UnknownKey(kid.to_owned()))?;
-        parsed.verify(key).map_err(|e| match e {
-            jwt::JwtError::BadSignature => TokenRejection::BadSignature,
-            other => TokenRejection::Malformed(other.to_string()),
-        })?;
-        let claims: AccessTokenClaims = serde_json::from_slice(&parsed.payload)
-            .map_err(|e| TokenRejection::Malformed(format!("the token's claims are not an access token's: {e}")))?;
+        let cached = self.verified.get(token).map(|hit| hit.value().clone());
+        let claims = match cached {
+            Some((kid, claims)) => {
+                keys.verifying_key(&kid, now).ok_or_else(|| TokenRejection::UnknownKey(kid.to_string()))?;
+                AccessTokenClaims::clone(&claims)
+            }
+            None => {
+                let parsed = jwt::decode(token).map_err(|e| TokenRejection::Malformed(e.to_string()))?;
+                let kid = parsed
+                    .key_id()
+                    .ok_or_else(|| TokenRejection::Malformed("the token header names no key ('kid')".into()))?;
+                let key = keys.verifying_key(kid, now).ok_or_else(|| TokenRejection::UnknownKey(kid.to_owned()))?;
+                parsed.verify(key).map_err(|e| match e {
+                    jwt::JwtError::BadSignature => TokenRejection::BadSignature,
+                    other => TokenRejection::Malformed(other.to_string()),
+                })?;
+                let claims: AccessTokenClaims = serde_json::from_slice(&parsed.payload).map_err(|e| {
+                    TokenRejection::Malformed(format!("the token's claims are not an access token's: {e}"))
+                })?;
+                self.remember(token, kid, &claims, now.unix_timestamp());
+                claims
+            }
+        };
         let now = now.unix_timestamp();
         if claims.exp + CLOCK_SKEW_SECS < now {
             return Err(TokenRejection::Expired { exp: claims.exp, now });
@@ -104,5 +129,15 @@ impl TokenService {
             return Err(TokenRejection::WrongAudience { presented: claims.aud, expected: audiences.to_vec() });
         }
         Ok(claims)
+    }
+
+    fn remember(&self, token: &str, kid: &str, claims: &AccessTokenClaims, now: i64) {
+        if self.verified.len() >= VERIFIED_CAPACITY {
+            self.verified.retain(|_, (_, c)| c.exp + CLOCK_SKEW_SECS >= now);
+            if self.verified.len() >= VERIFIED_CAPACITY {
+                self.verified.clear();
+            }
+        }
+        self.verified.insert(token.into(), (kid.into(), Arc::new(claims.clone())));
     }
 }

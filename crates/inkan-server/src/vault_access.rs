@@ -6,6 +6,7 @@ use crate::state::AppState;
 use inkan_core::arm::ResourceId;
 use inkan_core::rbac::access_policy;
 use inkan_core::rbac::engine::AccessRequest;
+use inkan_store::ResourceRecord;
 
 /// Which model decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +46,19 @@ pub async fn decide(
 ) -> anyhow::Result<Option<VaultDecision>> {
     let Some(vault_id) = vault_of(scope) else { return Ok(None) };
     let Some(vault) = state.store.resource(vault_id.key()).await? else { return Ok(None) };
+    decide_for(state, &vault, principal, application_id, action, scope).await
+}
+
+/// [`decide`] for a vault already read (the data plane reads it to route the request).
+pub async fn decide_for(
+    state: &AppState,
+    vault: &ResourceRecord,
+    principal: &str,
+    application_id: Option<&str>,
+    action: &str,
+    scope: &str,
+) -> anyhow::Result<Option<VaultDecision>> {
+    let Some(vault_id) = vault_of(scope) else { return Ok(None) };
     let props = &vault.body["properties"];
     if props["enableRbacAuthorization"].as_bool().unwrap_or(false) {
         let policy = state.authz.policy();

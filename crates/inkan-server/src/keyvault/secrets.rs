@@ -27,11 +27,22 @@ use serde_json::{Value, json};
 /// The vault record behind a vault host name.
 pub async fn find_vault(state: &SharedState, name: &str) -> Result<ResourceRecord, KvError> {
     let global = format!("microsoft.keyvault/vaults/{name}");
+    let known = state.vault_keys.get(name).map(|k| k.value().clone());
+    if let Some(key) = known
+        && let Some(vault) = state.store.resource(&key).await?
+        && vault.global_name.as_deref() == Some(global.as_str())
+    {
+        return Ok(vault);
+    }
     let vaults = state
         .store
         .list_resources(&ResourceQuery { type_key: Some("microsoft.keyvault/vaults".into()), ..Default::default() })
         .await?;
-    vaults.into_iter().find(|v| v.global_name.as_deref() == Some(global.as_str())).ok_or_else(|| {
+    let found = vaults.into_iter().find(|v| v.global_name.as_deref() == Some(global.as_str()));
+    if let Some(vault) = &found {
+        state.vault_keys.insert(name.to_owned(), vault.key());
+    }
+    found.ok_or_else(|| {
         KvError::not_found(
             "VaultNotFound",
             format!("The vault '{name}' does not exist. Create it first (`inkan vault create -g <group> -n {name}`)."),
@@ -95,7 +106,7 @@ pub(super) async fn authorize(
     secret: &str,
 ) -> Result<(), KvError> {
     let scope = format!("{}/secrets/{secret}", vault.id);
-    let decision = vault_access::decide(state, &caller.object_id, Some(&caller.client_id), action, &scope)
+    let decision = vault_access::decide_for(state, vault, &caller.object_id, Some(&caller.client_id), action, &scope)
         .await
         .map_err(|e| {
             tracing::error!("vault authorization failed: {e:#}");
