@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-INKAN = Path(os.environ.get("INKAN_BIN", ROOT / "target" / "debug" / "inkan"))
+INKAN = Path(os.environ.get("INKAN_BIN") or ROOT / os.environ.get("CARGO_TARGET_DIR", "target") / "debug" / "inkan")
 
 
 class Inkan:
