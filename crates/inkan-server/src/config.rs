@@ -38,6 +38,8 @@ pub struct RawConfig {
     pub log: Option<String>,
     /// Seconds before a new role assignment takes effect (default 0: at once).
     pub assignment_delay: Option<u64>,
+    /// Enforce Key Vault's per-vault request limit (default false).
+    pub kv_throttle: Option<bool>,
 }
 
 impl RawConfig {
@@ -60,6 +62,7 @@ impl RawConfig {
             master_key_file: self.master_key_file.or(lower.master_key_file),
             log: self.log.or(lower.log),
             assignment_delay: self.assignment_delay.or(lower.assignment_delay),
+            kv_throttle: self.kv_throttle.or(lower.kv_throttle),
         }
     }
 }
@@ -77,6 +80,7 @@ pub struct Settings {
     pub master_key_file: PathBuf,
     pub log: String,
     pub assignment_delay: u64,
+    pub kv_throttle: bool,
 }
 
 /// The default data directory: `$XDG_DATA_HOME/inkan` (`~/.local/share/inkan` on Linux).
@@ -110,6 +114,7 @@ impl Settings {
             world: raw.world,
             log: raw.log.unwrap_or_else(|| "info".to_owned()),
             assignment_delay: raw.assignment_delay.unwrap_or(0),
+            kv_throttle: raw.kv_throttle.unwrap_or(false),
         })
     }
 }

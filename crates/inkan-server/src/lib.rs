@@ -107,6 +107,7 @@ impl Server {
             authz: authz::Authorizer::with_delay(settings.assignment_delay, &boot.admin_object_id.to_string()),
             backup_key,
             vault_keys: dashmap::DashMap::new(),
+            kv_throttle: settings.kv_throttle.then(Default::default),
         });
         state.workloads.reload(state.store.as_ref()).await?;
         state.authz.reload(state.store.as_ref()).await?;

@@ -36,6 +36,8 @@ pub struct AppState {
     /// Vault name to its resource key, so a data-plane request reads its vault by key instead
     /// of listing every vault; a stale entry is noticed on that read and replaced.
     pub vault_keys: dashmap::DashMap<String, String>,
+    /// Key Vault's per-vault request limit, when `--kv-throttle` is on.
+    pub kv_throttle: Option<crate::keyvault::throttle::VaultThrottle>,
 }
 
 /// The resources the token authority issues tokens for: Entra's well-known first-party

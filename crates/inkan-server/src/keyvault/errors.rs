@@ -14,11 +14,13 @@ pub struct KvError {
     pub message: String,
     /// The `WWW-Authenticate` challenge, on 401s.
     pub challenge: Option<String>,
+    /// `Retry-After` seconds, on 429s.
+    pub retry_after: Option<u64>,
 }
 
 impl KvError {
     fn new(status: StatusCode, code: &'static str, message: String) -> Self {
-        Self { status, code, inner: None, message, challenge: None }
+        Self { status, code, inner: None, message, challenge: None, retry_after: None }
     }
 
     pub fn unauthorized(message: String, challenge: String) -> Self {
@@ -45,8 +47,25 @@ impl KvError {
         Self::new(
             StatusCode::NOT_IMPLEMENTED,
             "NotImplemented",
-            format!("{what} is not served by this inkan version yet; set and get are."),
+            format!("{what} is not a Key Vault secrets operation inkan serves (docs/keyvault.md lists them)."),
         )
+    }
+
+    pub fn throttled(retry_after: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Throttled",
+                format!(
+                    "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached. \
+                     inkan: this vault took {} requests in {} seconds (Azure's limit; inkan enforces it because --kv-throttle is \
+                     on); retry after {retry_after} s.",
+                    super::throttle::LIMIT,
+                    super::throttle::WINDOW_SECS
+                ),
+            )
+        }
     }
 
     pub fn internal() -> Self {
@@ -70,6 +89,9 @@ impl IntoResponse for KvError {
         let mut response = (self.status, Json(json!({ "error": error }))).into_response();
         if let Some(challenge) = self.challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -10,6 +10,7 @@ mod auth;
 mod errors;
 mod lifecycle;
 mod secrets;
+pub mod throttle;
 
 use crate::state::SharedState;
 use axum::body::Body;
@@ -46,6 +47,9 @@ fn vault_name(state: &SharedState, host: &str) -> Option<String> {
 }
 
 async fn handle(state: SharedState, vault: String, request: Request) -> Result<Response, KvError> {
+    if let Some(throttle) = &state.kv_throttle {
+        throttle.admit(&vault, state.clock.unix()).map_err(KvError::throttled)?;
+    }
     let caller = auth::authenticate(&state, request.headers())?;
     let record = secrets::find_vault(&state, &vault).await?;
     let query: Vec<(String, String)> =

@@ -14,7 +14,10 @@ struct Kv {
 }
 
 async fn kv(name: &str, rbac: bool) -> Kv {
-    let server = TestServer::start().await;
+    kv_on(TestServer::start().await, name, rbac).await
+}
+
+async fn kv_on(server: TestServer, name: &str, rbac: bool) -> Kv {
     let sub = server.subscription().to_owned();
     server
         .arm(
@@ -290,4 +293,32 @@ async fn purge_protection_holds_a_deleted_secret_until_its_retention_ends() {
     assert_eq!(status, StatusCode::OK, "{again}");
     let (_, versions, _) = kv.call(Method::GET, "/secrets/db/versions?api-version=2026-04-01", t, None).await;
     assert_eq!(versions["value"].as_array().unwrap().len(), 1, "the purged versions do not come back");
+}
+
+#[tokio::test]
+async fn with_the_switch_on_a_vault_answers_429_past_azures_limit() {
+    let server =
+        TestServer::start_with(inkan_server::config::RawConfig { kv_throttle: Some(true), ..Default::default() }).await;
+    let kv = kv_on(server, "kv6", true).await;
+    // Every request counts, answered or not: 4,000 unauthenticated ones fill the window.
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (http, url) = (kv.http.clone(), format!("{}/secrets/x?api-version=7.6", kv.url));
+        tasks.spawn(async move {
+            for _ in 0..500 {
+                let status = http.get(&url).send().await.unwrap().status();
+                assert_eq!(status, StatusCode::UNAUTHORIZED);
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let (status, body, headers) = kv.call(Method::GET, "/secrets/x?api-version=7.6", None, None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("Throttled")), "{body}");
+    assert_eq!(headers["retry-after"], "10");
+    assert!(body["error"]["message"].as_str().unwrap().contains("--kv-throttle"), "{body}");
+    kv.server.clock.advance(time::Duration::seconds(10));
+    let (status, _, _) = kv.call(Method::GET, "/secrets/x?api-version=7.6", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a new window admits requests again");
 }

@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// [default: 0, at once].
     #[arg(long, env = "INKAN_ASSIGNMENT_DELAY")]
     assignment_delay: Option<u64>,
+    /// Enforce Key Vault's per-vault limit (4,000 requests per 10 s): 429 with Retry-After,
+    /// to test retry logic [default: off].
+    #[arg(long, env = "INKAN_KV_THROTTLE", num_args = 0..=1, default_missing_value = "true")]
+    kv_throttle: Option<bool>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +68,7 @@ impl ServeArgs {
             master_key_file: self.master_key_file.clone(),
             log: self.log.clone(),
             assignment_delay: self.assignment_delay,
+            kv_throttle: self.kv_throttle,
         }
     }
 
