@@ -10,8 +10,8 @@ const COLUMNS: &str =
     "id, type_key, subscription_id, group_key, parent_key, global_name, body, generation, created_at, updated_at";
 
 pub(super) fn get(c: &Connection, key: &str) -> StoreResult<Option<ResourceRecord>> {
-    c.query_row(&format!("SELECT {COLUMNS} FROM resources WHERE key = ?1"), [key], raw)
-        .optional()
+    c.prepare_cached(&format!("SELECT {COLUMNS} FROM resources WHERE key = ?1"))
+        .and_then(|mut stmt| stmt.query_row([key], raw).optional())
         .map_err(map_err)?
         .map(into_record)
         .transpose()

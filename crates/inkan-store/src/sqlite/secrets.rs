@@ -59,10 +59,11 @@ pub(super) fn set(tx: &Transaction<'_>, key: &MasterKey, v: &SecretVersionRecord
 }
 
 pub(super) fn secret(c: &Connection, vault_key: &str, name_key: &str) -> StoreResult<Option<SecretRecord>> {
-    c.query_row(
+    c.prepare_cached(
         "SELECT name, latest_version, deleted_at, scheduled_purge FROM secrets WHERE vault_key = ?1 AND name_key = ?2",
-        (vault_key, name_key),
-        |r| {
+    )
+    .and_then(|mut stmt| {
+        stmt.query_row((vault_key, name_key), |r| {
             Ok(SecretRecord {
                 vault_key: vault_key.to_owned(),
                 name: r.get(0)?,
@@ -70,9 +71,9 @@ pub(super) fn secret(c: &Connection, vault_key: &str, name_key: &str) -> StoreRe
                 deleted_at: r.get(2)?,
                 scheduled_purge: r.get(3)?,
             })
-        },
-    )
-    .optional()
+        })
+        .optional()
+    })
     .map_err(map_err)
 }
 
@@ -87,9 +88,12 @@ pub(super) fn version(
     let Some(secret) = secret(c, vault_key, &name_key)? else { return Ok(None) };
     let version = if version.is_empty() { secret.latest_version.clone() } else { version.to_ascii_lowercase() };
     let row = c
-        .query_row(
+        .prepare_cached(
             "SELECT value_sealed, content_type, tags, enabled, not_before, expires, created, updated FROM secret_versions \
              WHERE vault_key = ?1 AND name_key = ?2 AND version = ?3",
+        )
+        .map_err(map_err)?
+        .query_row(
             (vault_key, &name_key, &version),
             |r| {
                 Ok((
