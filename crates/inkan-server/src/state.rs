@@ -38,6 +38,8 @@ pub struct AppState {
     pub vault_keys: dashmap::DashMap<String, String>,
     /// Key Vault's per-vault request limit, when `--kv-throttle` is on.
     pub kv_throttle: Option<crate::keyvault::throttle::VaultThrottle>,
+    /// The Key Vault challenge and the audiences its tokens may carry.
+    pub vault_audience: crate::keyvault::VaultAudience,
 }
 
 /// The resources the token authority issues tokens for: Entra's well-known first-party

@@ -44,7 +44,11 @@ pub enum TokenRejection {
 }
 
 /// A token whose signature verified: the signing key's id and the claims.
-type VerifiedToken = (Box<str>, Arc<AccessTokenClaims>);
+#[derive(Debug)]
+struct VerifiedToken {
+    kid: Box<str>,
+    claims: AccessTokenClaims,
+}
 
 /// Signs and validates tokens for one authority.
 #[derive(Debug, Clone)]
@@ -56,7 +60,7 @@ pub struct TokenService {
     /// resource sees the same token on every request of a client, and the RSA check is the
     /// costliest step; lifetime, issuer, audience and the key's validity are still checked on
     /// every use, so rotating a key out refuses its tokens at once.
-    verified: Arc<DashMap<Box<str>, VerifiedToken>>,
+    verified: Arc<DashMap<Box<str>, Arc<VerifiedToken>>>,
 }
 
 impl TokenService {
@@ -91,11 +95,11 @@ impl TokenService {
     ) -> Result<AccessTokenClaims, TokenRejection> {
         let now = self.clock.now();
         let keys = self.keys.snapshot();
-        let cached = self.verified.get(token).map(|hit| hit.value().clone());
+        let cached = self.verified.get(token).map(|hit| Arc::clone(hit.value()));
         let claims = match cached {
-            Some((kid, claims)) => {
-                keys.verifying_key(&kid, now).ok_or_else(|| TokenRejection::UnknownKey(kid.to_string()))?;
-                AccessTokenClaims::clone(&claims)
+            Some(hit) => {
+                keys.verifying_key(&hit.kid, now).ok_or_else(|| TokenRejection::UnknownKey(hit.kid.to_string()))?;
+                hit.claims.clone()
             }
             None => {
                 let parsed = jwt::decode(token).map_err(|e| TokenRejection::Malformed(e.to_string()))?;
@@ -133,11 +137,11 @@ impl TokenService {
 
     fn remember(&self, token: &str, kid: &str, claims: &AccessTokenClaims, now: i64) {
         if self.verified.len() >= VERIFIED_CAPACITY {
-            self.verified.retain(|_, (_, c)| c.exp + CLOCK_SKEW_SECS >= now);
+            self.verified.retain(|_, hit| hit.claims.exp + CLOCK_SKEW_SECS >= now);
             if self.verified.len() >= VERIFIED_CAPACITY {
                 self.verified.clear();
             }
         }
-        self.verified.insert(token.into(), (kid.into(), Arc::new(claims.clone())));
+        self.verified.insert(token.into(), Arc::new(VerifiedToken { kid: kid.into(), claims: claims.clone() }));
     }
 }

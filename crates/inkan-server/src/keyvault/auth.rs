@@ -3,6 +3,7 @@
 use super::errors::KvError;
 use crate::state::SharedState;
 use crate::tokens::TokenRejection;
+use crate::urls::PublicUrls;
 use axum::http::{HeaderMap, header};
 
 /// An authenticated data-plane caller.
@@ -13,19 +14,35 @@ pub struct KvCaller {
     pub issuer: String,
 }
 
-/// The resource the challenge names: `https://vault.<domain>[:port]` (with the port, which
-/// Python's challenge check compares; see protocols 5.6).
-pub fn resource(state: &SharedState) -> String {
-    format!("https://{}", state.urls.vault_suffix())
+/// What the data plane checks tokens against, built once at start: every request needs it.
+#[derive(Debug)]
+pub struct VaultAudience {
+    /// `https://vault.<domain>[:port]`: the challenge's resource (with the port, which
+    /// Python's challenge check compares; see protocols 5.6).
+    resource: String,
+    /// The audiences accepted: that resource and Azure's, each with and without the slash.
+    accepted: Vec<String>,
+    /// The `WWW-Authenticate` value of every 401.
+    challenge: String,
+    tenant: String,
 }
 
-fn challenge(state: &SharedState) -> String {
-    format!("Bearer authorization=\"{}/{}\", resource=\"{}\"", state.urls.base, state.tenant_id, resource(state))
+impl VaultAudience {
+    pub fn new(urls: &PublicUrls, tenant: &str) -> Self {
+        let resource = format!("https://{}", urls.vault_suffix());
+        let accepted = [resource.as_str(), "https://vault.azure.net"]
+            .into_iter()
+            .flat_map(|r| [r.to_owned(), format!("{r}/")])
+            .collect();
+        let challenge = format!("Bearer authorization=\"{}/{tenant}\", resource=\"{resource}\"", urls.base);
+        Self { resource, accepted, challenge, tenant: tenant.to_owned() }
+    }
 }
 
 /// Validates the bearer token; a request without one gets the challenge.
 pub fn authenticate(state: &SharedState, headers: &HeaderMap) -> Result<KvCaller, KvError> {
-    let unauthorized = |m: String| KvError::unauthorized(m, challenge(state));
+    let audience = &state.vault_audience;
+    let unauthorized = |m: String| KvError::unauthorized(m, audience.challenge.clone());
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -33,20 +50,21 @@ pub fn authenticate(state: &SharedState, headers: &HeaderMap) -> Result<KvCaller
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthorized("AKV10000: Request is missing a Bearer or PoP token.".into()))?;
-    let expected = resource(state);
-    let audiences = [
-        expected.clone(),
-        format!("{expected}/"),
-        "https://vault.azure.net".to_owned(),
-        "https://vault.azure.net/".to_owned(),
-    ];
-    let claims = state.tokens.validate(token, &state.tenant_id.to_string(), &audiences).map_err(|rejection| match rejection {
-        TokenRejection::WrongAudience { presented, .. } => unauthorized(format!(
-            "AKV10022: Invalid audience. Expected {expected}, found: {presented}. Request the token for '{expected}/.default' \
-             (the resource in this 401's WWW-Authenticate header) or 'https://vault.azure.net/.default'."
-        )),
-        TokenRejection::Expired { .. } => unauthorized(format!("AKV10032: Invalid issuer or expired token: {rejection}.")),
-        other => unauthorized(format!("AKV10000: Request is missing a Bearer or PoP token, or it is invalid: {other}.")),
+    let claims = state.tokens.validate(token, &audience.tenant, &audience.accepted).map_err(|rejection| {
+        let expected = &audience.resource;
+        match rejection {
+            TokenRejection::WrongAudience { presented, .. } => unauthorized(format!(
+                "AKV10022: Invalid audience. Expected {expected}, found: {presented}. Request the token for \
+                 '{expected}/.default' (the resource in this 401's WWW-Authenticate header) or \
+                 'https://vault.azure.net/.default'."
+            )),
+            TokenRejection::Expired { .. } => {
+                unauthorized(format!("AKV10032: Invalid issuer or expired token: {rejection}."))
+            }
+            other => {
+                unauthorized(format!("AKV10000: Request is missing a Bearer or PoP token, or it is invalid: {other}."))
+            }
+        }
     })?;
     Ok(KvCaller {
         client_id: claims.client_id().unwrap_or_default().to_owned(),

@@ -12,6 +12,8 @@ mod lifecycle;
 mod secrets;
 pub mod throttle;
 
+pub use auth::VaultAudience;
+
 use crate::state::SharedState;
 use axum::body::Body;
 use axum::extract::{Request, State};
