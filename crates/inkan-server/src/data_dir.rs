@@ -8,7 +8,12 @@
 //! <data-dir>/ca-bundle.pem     the system roots plus the local CA, for SDKs' CA variables
 //! <data-dir>/admin.json        the bootstrap administrator's credentials (0600)
 //! <data-dir>/server.json       where the running server listens (written at start)
+//! <data-dir>/inkan.lock        held (an exclusive file lock) while a server runs
 //! ```
+//!
+//! One server per data directory: the server keeps in-memory views of the store (its read
+//! cache, the authorization policy, the workload index) that are only right if no other
+//! process writes to the database.
 
 use anyhow::Context;
 use base64::Engine;
@@ -87,6 +92,31 @@ impl DataDir {
         self.root.join("server.json")
     }
 
+    /// Takes the directory for one server: a second `inkan serve` on the same directory fails
+    /// here instead of writing behind the first one's in-memory views. Released when dropped
+    /// (or when the process exits, however it exits).
+    pub fn lock(&self) -> anyhow::Result<DataDirLock> {
+        let path = self.root.join("inkan.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(DataDirLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = self.server_info().map(|i| format!(" (pid {}, {})", i.pid, i.url)).unwrap_or_default();
+                anyhow::bail!(
+                    "the data directory {} is in use by another inkan server{holder}; stop it, or start this one with \
+                     another --data-dir",
+                    self.root.display()
+                )
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+        }
+    }
+
     /// Loads the master key, creating it on a new data directory. A database without its key
     /// is refused rather than given a new key that cannot open it.
     pub fn master_key(&self, path: &Path) -> anyhow::Result<MasterKey> {
@@ -128,6 +158,12 @@ impl DataDir {
         })?;
         serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
     }
+}
+
+/// A server's hold on its data directory; see [`DataDir::lock`].
+#[derive(Debug)]
+pub struct DataDirLock {
+    _file: std::fs::File,
 }
 
 /// Writes a file readable only by its owner, atomically (temp file, fsync, rename).

@@ -29,10 +29,10 @@ pub mod workloads;
 use anyhow::Context;
 use axum::Router;
 use config::Settings;
-use data_dir::{DataDir, ServerInfo, write_public};
+use data_dir::{DataDir, DataDirLock, ServerInfo, write_public};
 use inkan_core::clock::Clock;
-use inkan_store::Store;
 use inkan_store::sqlite::SqliteStore;
+use inkan_store::{CachedStore, Store};
 use keyring::KeyRing;
 use state::{AppState, SharedState};
 use std::net::SocketAddr;
@@ -55,6 +55,7 @@ pub struct Server {
     shutdown: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     audit_writer: tokio::task::JoinHandle<()>,
+    dir_lock: DataDirLock,
 }
 
 impl std::fmt::Debug for Server {
@@ -70,14 +71,17 @@ impl Server {
     /// Starts a server with `settings`, reading time from `clock`.
     pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Server> {
         let dir = DataDir::open(&settings.data_dir)?;
+        let dir_lock = dir.lock()?;
         let master_key = dir.master_key(&settings.master_key_file)?;
         let workloads = workloads::WorkloadIndex::new(master_key.derive("inkan/identity-endpoint-secrets/v1"));
         let backup_key = inkan_crypto::seal::MasterKey::from_bytes(&master_key.derive("inkan/keyvault-backups/v1"))?;
         let ca = tls::load_or_create_ca(&dir, &master_key, clock.now())?;
-        let store: Arc<dyn Store> = Arc::new(
+        // Served from memory on the hot reads; correct because this process is the store's
+        // only writer (the data directory's lock, taken above, ensures it).
+        let store: Arc<dyn Store> = Arc::new(CachedStore::new(
             SqliteStore::open(&dir.db_path(), master_key)
                 .with_context(|| format!("cannot open {}", dir.db_path().display()))?,
-        );
+        ));
         let boot = bootstrap::ensure_initialized(store.as_ref(), clock.as_ref(), &dir).await?;
         let keys = Arc::new(KeyRing::load(store.as_ref(), clock.as_ref()).await?);
 
@@ -130,7 +134,7 @@ impl Server {
             tokio::spawn(listener::serve(listeners, Some(tls_config), router(Arc::clone(&state)), shutdown_rx.clone())),
             tokio::spawn(listener::serve(identity_listeners, None, identity::router(Arc::clone(&state)), shutdown_rx)),
         ];
-        Ok(Server { https_addrs, identity_addrs, urls, state, data_dir: dir, shutdown, tasks, audit_writer })
+        Ok(Server { https_addrs, identity_addrs, urls, state, data_dir: dir, shutdown, tasks, audit_writer, dir_lock })
     }
 
     /// Stops accepting, finishes requests in flight, and returns when the server is down.
@@ -143,6 +147,7 @@ impl Server {
         self.state.audit.close();
         let _ = self.audit_writer.await;
         let _ = std::fs::remove_file(self.data_dir.server_info_path());
+        drop(self.dir_lock);
     }
 }
 

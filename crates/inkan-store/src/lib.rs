@@ -7,11 +7,13 @@
 //! with the master key inside the backend, before it reaches the database. Only the
 //! composition root chooses a backend; everything else holds `Arc<dyn Store>`.
 
+pub mod cache;
 pub mod conformance;
 mod error;
 mod records;
 pub mod sqlite;
 
+pub use cache::CachedStore;
 pub use error::{Conflict, StoreError};
 pub use records::*;
 

@@ -93,3 +93,27 @@ async fn no_secret_appears_in_the_data_directory_in_plain_text() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_second_server_on_the_same_data_directory_is_refused() {
+    let server = TestServer::start().await;
+    let settings = inkan_server::config::Settings::resolve(inkan_server::config::RawConfig {
+        data_dir: Some(server.data_dir().to_owned()),
+        listen: Some(vec!["127.0.0.1".parse().unwrap()]),
+        port: Some(0),
+        identity_port: Some(0),
+        ..Default::default()
+    })
+    .unwrap();
+    let clock = std::sync::Arc::new(inkan_core::clock::ManualClock::new(inkan_testkit::start_time()));
+    let error = inkan_server::Server::start(&settings, clock).await.expect_err("the directory is taken");
+    let message = format!("{error:#}");
+    assert!(message.contains("is in use by another inkan server") && message.contains("--data-dir"), "{message}");
+    let (status, _, _) = server
+        .arm_with(Method::GET, "/subscriptions?api-version=2022-12-01", Some(&server.admin_token().await), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "the first server is untouched");
+    // Stopping the first releases the directory.
+    let server = server.restart().await;
+    assert_eq!(server.arm(Method::GET, "/subscriptions?api-version=2022-12-01", None).await.0, StatusCode::OK);
+}
