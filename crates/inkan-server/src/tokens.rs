@@ -47,7 +47,7 @@ pub enum TokenRejection {
 #[derive(Debug)]
 struct VerifiedToken {
     kid: Box<str>,
-    claims: AccessTokenClaims,
+    claims: Arc<AccessTokenClaims>,
 }
 
 /// Signs and validates tokens for one authority.
@@ -60,7 +60,9 @@ pub struct TokenService {
     /// resource sees the same token on every request of a client, and the RSA check is the
     /// costliest step; lifetime, issuer, audience and the key's validity are still checked on
     /// every use, so rotating a key out refuses its tokens at once.
-    verified: Arc<DashMap<Box<str>, Arc<VerifiedToken>>>,
+    /// Hashed with foldhash: a token is about a kilobyte and SipHash over it was a visible
+    /// share of a cached validation; only verified tokens become keys, so nobody chooses them.
+    verified: Arc<DashMap<Box<str>, Arc<VerifiedToken>, foldhash::fast::RandomState>>,
 }
 
 impl TokenService {
@@ -92,14 +94,14 @@ impl TokenService {
         token: &str,
         tenant_id: &str,
         audiences: &[String],
-    ) -> Result<AccessTokenClaims, TokenRejection> {
+    ) -> Result<Arc<AccessTokenClaims>, TokenRejection> {
         let now = self.clock.now();
         let keys = self.keys.snapshot();
         let cached = self.verified.get(token).map(|hit| Arc::clone(hit.value()));
         let claims = match cached {
             Some(hit) => {
                 keys.verifying_key(&hit.kid, now).ok_or_else(|| TokenRejection::UnknownKey(hit.kid.to_string()))?;
-                hit.claims.clone()
+                Arc::clone(&hit.claims)
             }
             None => {
                 let parsed = jwt::decode(token).map_err(|e| TokenRejection::Malformed(e.to_string()))?;
@@ -111,9 +113,10 @@ impl TokenService {
                     jwt::JwtError::BadSignature => TokenRejection::BadSignature,
                     other => TokenRejection::Malformed(other.to_string()),
                 })?;
-                let claims: AccessTokenClaims = serde_json::from_slice(&parsed.payload).map_err(|e| {
-                    TokenRejection::Malformed(format!("the token's claims are not an access token's: {e}"))
-                })?;
+                let claims: Arc<AccessTokenClaims> =
+                    serde_json::from_slice(&parsed.payload).map(Arc::new).map_err(|e| {
+                        TokenRejection::Malformed(format!("the token's claims are not an access token's: {e}"))
+                    })?;
                 self.remember(token, kid, &claims, now.unix_timestamp());
                 claims
             }
@@ -125,23 +128,23 @@ impl TokenService {
         if claims.nbf - CLOCK_SKEW_SECS > now {
             return Err(TokenRejection::NotYetValid { nbf: claims.nbf, now });
         }
-        let issuers = self.issuers(tenant_id);
-        if claims.iss != issuers.v1 && claims.iss != issuers.v2 {
-            return Err(TokenRejection::WrongIssuer { presented: claims.iss, expected: issuers.v1 });
+        if !Issuers::accepts(&self.authority, tenant_id, &claims.iss) {
+            let expected = self.issuers(tenant_id).v1;
+            return Err(TokenRejection::WrongIssuer { presented: claims.iss.clone(), expected });
         }
         if !audiences.iter().any(|a| a == &claims.aud) {
-            return Err(TokenRejection::WrongAudience { presented: claims.aud, expected: audiences.to_vec() });
+            return Err(TokenRejection::WrongAudience { presented: claims.aud.clone(), expected: audiences.to_vec() });
         }
         Ok(claims)
     }
 
-    fn remember(&self, token: &str, kid: &str, claims: &AccessTokenClaims, now: i64) {
+    fn remember(&self, token: &str, kid: &str, claims: &Arc<AccessTokenClaims>, now: i64) {
         if self.verified.len() >= VERIFIED_CAPACITY {
             self.verified.retain(|_, hit| hit.claims.exp + CLOCK_SKEW_SECS >= now);
             if self.verified.len() >= VERIFIED_CAPACITY {
                 self.verified.clear();
             }
         }
-        self.verified.insert(token.into(), Arc::new(VerifiedToken { kid: kid.into(), claims: claims.clone() }));
+        self.verified.insert(token.into(), Arc::new(VerifiedToken { kid: kid.into(), claims: Arc::clone(claims) }));
     }
 }

@@ -47,7 +47,7 @@ pub struct CachedStore<S> {
     inner: S,
     /// Bumped by every write, before its entries are dropped.
     epoch: AtomicU64,
-    resources: DashMap<String, Option<ResourceRecord>>,
+    resources: DashMap<String, Option<Arc<ResourceRecord>>>,
     /// By `(vault key, lower-case name)`.
     secrets: DashMap<(String, String), Arc<SecretEntry>>,
 }
@@ -129,11 +129,15 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[async_trait]
 impl<S: Store> Store for CachedStore<S> {
     async fn resource(&self, key: &str) -> StoreResult<Option<ResourceRecord>> {
+        Ok(self.resource_shared(key).await?.map(|r| ResourceRecord::clone(&r)))
+    }
+
+    async fn resource_shared(&self, key: &str) -> StoreResult<Option<Arc<ResourceRecord>>> {
         if let Some(hit) = self.resources.get(key) {
             return Ok(hit.value().clone());
         }
         let epoch = self.epoch();
-        let found = self.inner.resource(key).await?;
+        let found = self.inner.resource(key).await?.map(Arc::new);
         if self.resources.len() >= MAX_RESOURCES {
             self.resources.clear();
         }

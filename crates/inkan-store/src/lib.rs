@@ -52,6 +52,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> StoreResult<()>;
 
     async fn resource(&self, key: &str) -> StoreResult<Option<ResourceRecord>>;
+    /// [`Store::resource`], shared: a backend that keeps resources in memory hands out its copy
+    /// instead of a deep clone (the data plane reads its vault on every request).
+    async fn resource_shared(&self, key: &str) -> StoreResult<Option<std::sync::Arc<ResourceRecord>>> {
+        Ok(self.resource(key).await?.map(std::sync::Arc::new))
+    }
     async fn list_resources(&self, query: &ResourceQuery) -> StoreResult<Vec<ResourceRecord>>;
     /// Applies a set of resource writes atomically, with optimistic concurrency on each.
     async fn write_resources(&self, change: ResourceChange) -> StoreResult<()>;

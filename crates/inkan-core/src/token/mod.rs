@@ -49,6 +49,15 @@ impl Issuers {
         Self { v1: format!("{authority}/{tenant_id}/"), v2: format!("{authority}/{tenant_id}/v2.0") }
     }
 
+    /// Whether `iss` is one of the two issuers of `tenant_id` at `authority`, without
+    /// building them (validation runs this on every request).
+    pub fn accepts(authority: &str, tenant_id: &str, iss: &str) -> bool {
+        iss.strip_prefix(authority)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .and_then(|rest| rest.strip_prefix(tenant_id))
+            .is_some_and(|rest| rest == "/" || rest == "/v2.0")
+    }
+
     pub fn for_version(&self, version: TokenVersion) -> &str {
         match version {
             TokenVersion::V1 => &self.v1,
@@ -170,6 +179,24 @@ fn opaque() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issuers_accept_exactly_the_two_issuers_of_the_tenant() {
+        let (authority, tenant) = ("https://localhost:8443", "72f988bf-86f1-41af-91ab-2d7cd011db47");
+        let issuers = Issuers::new(authority, tenant);
+        assert!(Issuers::accepts(authority, tenant, &issuers.v1));
+        assert!(Issuers::accepts(authority, tenant, &issuers.v2));
+        for other in [
+            format!("{authority}/{tenant}"),
+            format!("{authority}/{tenant}/v2.0/"),
+            format!("{authority}/00000000-0000-0000-0000-000000000000/"),
+            format!("https://localhost:9443/{tenant}/"),
+            format!("{authority}/{tenant}x/"),
+            format!("{authority}{tenant}/"),
+        ] {
+            assert!(!Issuers::accepts(authority, tenant, &other), "{other}");
+        }
+    }
 
     #[test]
     fn scopes_map_to_resources() {

@@ -77,8 +77,8 @@ impl FromRequestParts<SharedState> for Caller {
         let is_admin = claims.oid.parse::<ObjectId>().is_ok_and(|oid| oid == state.admin_object_id);
         Ok(Caller {
             client_id: claims.client_id().unwrap_or_default().to_owned(),
-            object_id: claims.oid,
-            tenant_id: claims.tid,
+            object_id: claims.oid.clone(),
+            tenant_id: claims.tid.clone(),
             is_admin,
         })
     }

@@ -68,7 +68,7 @@ pub fn authenticate(state: &SharedState, headers: &HeaderMap) -> Result<KvCaller
     })?;
     Ok(KvCaller {
         client_id: claims.client_id().unwrap_or_default().to_owned(),
-        object_id: claims.oid,
-        issuer: claims.iss,
+        object_id: claims.oid.clone(),
+        issuer: claims.iss.clone(),
     })
 }

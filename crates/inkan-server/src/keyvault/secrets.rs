@@ -23,13 +23,14 @@ pub(super) fn not_found(name: &str, version: &str) -> KvError {
     )
 }
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// The vault record behind a vault host name.
-pub async fn find_vault(state: &SharedState, name: &str) -> Result<ResourceRecord, KvError> {
+pub async fn find_vault(state: &SharedState, name: &str) -> Result<Arc<ResourceRecord>, KvError> {
     let global = format!("microsoft.keyvault/vaults/{name}");
     let known = state.vault_keys.get(name).map(|k| k.value().clone());
     if let Some(key) = known
-        && let Some(vault) = state.store.resource(&key).await?
+        && let Some(vault) = state.store.resource_shared(&key).await?
         && vault.global_name.as_deref() == Some(global.as_str())
     {
         return Ok(vault);
@@ -38,7 +39,7 @@ pub async fn find_vault(state: &SharedState, name: &str) -> Result<ResourceRecor
         .store
         .list_resources(&ResourceQuery { type_key: Some("microsoft.keyvault/vaults".into()), ..Default::default() })
         .await?;
-    let found = vaults.into_iter().find(|v| v.global_name.as_deref() == Some(global.as_str()));
+    let found = vaults.into_iter().find(|v| v.global_name.as_deref() == Some(global.as_str())).map(Arc::new);
     if let Some(vault) = &found {
         state.vault_keys.insert(name.to_owned(), vault.key());
     }
