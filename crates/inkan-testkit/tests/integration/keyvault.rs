@@ -4,9 +4,10 @@
 use inkan_testkit::TestServer;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 struct Kv {
-    server: TestServer,
+    server: Arc<TestServer>,
     sub: String,
     http: reqwest::Client,
     url: String,
@@ -18,6 +19,11 @@ async fn kv(name: &str, rbac: bool) -> Kv {
 }
 
 async fn kv_on(server: TestServer, name: &str, rbac: bool) -> Kv {
+    kv_shared(Arc::new(server), name, rbac).await
+}
+
+/// Another vault on a server some `Kv` already uses.
+async fn kv_shared(server: Arc<TestServer>, name: &str, rbac: bool) -> Kv {
     let sub = server.subscription().to_owned();
     server
         .arm(
@@ -321,4 +327,50 @@ async fn with_the_switch_on_a_vault_answers_429_past_azures_limit() {
     kv.server.clock.advance(time::Duration::seconds(10));
     let (status, _, _) = kv.call(Method::GET, "/secrets/x?api-version=7.6", None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "a new window admits requests again");
+}
+
+#[tokio::test]
+async fn a_backup_restores_into_another_vault_of_the_subscription_and_nowhere_else() {
+    let kv = kv("kv7", true).await;
+    let sibling = kv_shared(Arc::clone(&kv.server), "kv7b", true).await;
+    kv.assign(SECRETS_OFFICER, &kv.server.admin.object_id, "00000000-0000-4000-8000-00000000aa07").await;
+    sibling.assign(SECRETS_OFFICER, &kv.server.admin.object_id, "00000000-0000-4000-8000-00000000ab07").await;
+    let t = kv.server.admin_token_for(&format!("{}/.default", kv.resource)).await;
+    let t = Some(t.as_str());
+    for value in ["first", "second"] {
+        let (status, _, _) =
+            kv.call(Method::PUT, "/secrets/moved?api-version=7.6", t, Some(json!({"value": value}))).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, blob, _) = kv.call(Method::POST, "/secrets/moved/backup?api-version=7.6", t, None).await;
+    assert_eq!(status, StatusCode::OK, "{blob}");
+    let blob = blob["value"].as_str().unwrap().to_owned();
+    // Into the other vault of the same subscription: every version comes along, with ids of
+    // the vault it now lives in.
+    let (status, restored, _) =
+        sibling.call(Method::POST, "/secrets/restore?api-version=7.6", t, Some(json!({"value": blob}))).await;
+    assert_eq!(status, StatusCode::OK, "{restored}");
+    assert!(restored["id"].as_str().unwrap().starts_with(&format!("{}/secrets/moved/", sibling.url)), "{restored}");
+    let (_, latest, _) = sibling.call(Method::GET, "/secrets/moved/?api-version=7.6", t, None).await;
+    assert_eq!(latest["value"], "second");
+    let (_, versions, _) = sibling.call(Method::GET, "/secrets/moved/versions?api-version=7.6", t, None).await;
+    assert_eq!(versions["value"].as_array().unwrap().len(), 2);
+    // Restoring again where the name is taken is a conflict, and nothing changes.
+    let (status, taken, _) =
+        sibling.call(Method::POST, "/secrets/restore?api-version=7.6", t, Some(json!({"value": blob}))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{taken}");
+    // Another inkan server (another installation, another subscription) cannot open it.
+    let elsewhere = kv_on(TestServer::start().await, "kv7", true).await;
+    elsewhere.assign(SECRETS_OFFICER, &elsewhere.server.admin.object_id, "00000000-0000-4000-8000-00000000ac07").await;
+    let other = elsewhere.server.admin_token_for(&format!("{}/.default", elsewhere.resource)).await;
+    let (status, refused, _) = elsewhere
+        .call(Method::POST, "/secrets/restore?api-version=7.6", Some(&other), Some(json!({"value": blob})))
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("BadParameter")),
+        "{refused}"
+    );
+    let (status, _, _) = elsewhere.call(Method::GET, "/secrets/moved/?api-version=7.6", Some(&other), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing was restored");
 }
