@@ -53,11 +53,20 @@ def test_the_admin_sets_and_reads_versions_through_the_sdk(vaults):
     client.set_secret("db-pass", "this-is-test-secret")
 
 
-def test_a_vm_reads_with_default_azure_credential_and_may_not_write(inkan, vaults):
-    read = run_as(inkan, "vm-demo/win-vm", *PY_KV, "get", vaults["url"], "db-pass")
+NODE_KV = ["node", str(ROOT / "e2e" / "node" / "kv.mjs")]
+
+
+@pytest.mark.parametrize("app", [PY_KV, NODE_KV], ids=["python", "node"])
+def test_a_vm_reads_with_default_azure_credential_and_may_not_write(inkan, vaults, app):
+    read = run_as(inkan, "vm-demo/win-vm", *app, "get", vaults["url"], "db-pass")
     assert read == {"ok": True, "value": "this-is-test-secret", "version": read["version"]}, read
-    write = run_as(inkan, "vm-demo/win-vm", *PY_KV, "set", vaults["url"], "db-pass", "nope")
-    assert not write["ok"] and "ForbiddenByRbac" in write["message"], write
+    write = run_as(inkan, "vm-demo/win-vm", *app, "set", vaults["url"], "db-pass", "nope")
+    assert (write["ok"], write["code"], write["status"]) == (False, "Forbidden", 403), write
+    # Python's message carries the inner code; Node's is the service's message alone.
+    assert "ForbiddenByRbac" in write["message"] or app is NODE_KV, write
+    assert "Caller is not authorized to perform action on resource" in write["message"], write
+    assert "Action: 'Microsoft.KeyVault/vaults/secrets/setSecret/action'" in write["message"], write
+    assert "Assignment: (not found)" in write["message"], write
     assert "Key Vault Secrets Officer" in write["message"], "the refusal names the role that would grant it"
 
 
@@ -73,11 +82,17 @@ def test_field_report_004_with_plain_http(inkan, vaults):
     assert json.loads(out)["value"] == "this-is-test-secret", out
 
 
-def test_an_access_policy_vault_answers_the_vm_by_its_policy(inkan, vaults):
-    missing = run_as(inkan, "vm-demo/win-vm", *PY_KV, "get", vaults["policy_url"], "absent")
-    assert not missing["ok"] and "SecretNotFound" in missing["message"], "the policy grants get, so the vault says not found"
-    write = run_as(inkan, "vm-demo/win-vm", *PY_KV, "set", vaults["policy_url"], "x", "y")
-    assert not write["ok"] and "does not have secrets set permission" in write["message"], write
+@pytest.mark.parametrize("app", [PY_KV, NODE_KV], ids=["python", "node"])
+def test_an_access_policy_vault_answers_the_vm_by_its_policy(inkan, vaults, app):
+    missing = run_as(inkan, "vm-demo/win-vm", *app, "get", vaults["policy_url"], "absent")
+    # The policy grants get, so the vault says not found.
+    assert (missing["ok"], missing["code"], missing["status"]) == (False, "SecretNotFound", 404), missing
+    assert "A secret with (name/id) absent was not found in this key vault" in missing["message"], missing
+    write = run_as(inkan, "vm-demo/win-vm", *app, "set", vaults["policy_url"], "x", "y")
+    assert (write["ok"], write["code"], write["status"]) == (False, "Forbidden", 403), write
+    assert "AccessDenied" in write["message"] or app is NODE_KV, write
+    assert "does not have secrets set permission" in write["message"], write
+    assert "go.microsoft.com/fwlink/?linkid=2125287" in write["message"], write
 
 
 PY_KV_LIFECYCLE = [str(ROOT / ".venv-e2e" / "bin" / "python"), str(ROOT / "e2e" / "apps" / "python_kv_lifecycle.py")]

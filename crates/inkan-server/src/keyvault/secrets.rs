@@ -143,7 +143,7 @@ pub(super) async fn authorize(
             Some("AccessDenied"),
             format!(
                 "The user, group or application '{who}' does not have secrets {} permission on key vault '{vault_name};location={location}'. \
-                 inkan: {}",
+                 For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287\r\ninkan: {}",
                 inkan_core::rbac::access_policy::permission_for(action).map_or("", |(_, p)| p),
                 decision.explanation
             ),
