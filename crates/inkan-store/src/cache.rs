@@ -16,7 +16,8 @@
 //!
 //! Resource writes (which may cascade to a vault's secrets inside the transaction) drop every
 //! cached resource and secret; they are control-plane writes and rare. Secret writes drop only
-//! that secret. Entries are bounded; a full map is emptied rather than evicted piecemeal.
+//! that secret. Entries and the bytes of cached values are bounded; a full cache is emptied
+//! rather than evicted piecemeal.
 //! Secret values are held as the store returns them (`Zeroizing`, wiped when dropped).
 
 use crate::{
@@ -30,7 +31,7 @@ use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
 use inkan_core::ids::{ClientId, ObjectId};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
@@ -40,6 +41,11 @@ const MAX_RESOURCES: usize = 16_384;
 const MAX_SECRETS: usize = 65_536;
 /// Cached versions per secret; older ones are read from the store.
 const MAX_VERSIONS_PER_SECRET: usize = 16;
+/// Bytes of secret versions filled into the cache before it is emptied: values are up to
+/// 25 KiB each, so the entry counts alone would allow gigabytes.
+const MAX_SECRET_BYTES: usize = 64 * 1024 * 1024;
+/// What a cached version costs beyond its value (ids, tags, the map's slot), roughly.
+const VERSION_OVERHEAD_BYTES: usize = 512;
 
 /// A [`Store`] whose hot reads are served from memory. See the module docs for when it is
 /// correct to use.
@@ -50,6 +56,9 @@ pub struct CachedStore<S> {
     resources: DashMap<String, Option<Arc<ResourceRecord>>>,
     /// By `(vault key, lower-case name)`.
     secrets: DashMap<(String, String), Arc<SecretEntry>>,
+    /// Bytes of versions filled since the secrets were last emptied (never decreased by
+    /// writes dropping entries: an over-count only empties the cache sooner).
+    secret_bytes: AtomicUsize,
 }
 
 /// One secret as last read: its record and the versions read since.
@@ -73,7 +82,13 @@ impl<S: std::fmt::Debug> std::fmt::Debug for CachedStore<S> {
 
 impl<S: Store> CachedStore<S> {
     pub fn new(inner: S) -> Self {
-        Self { inner, epoch: AtomicU64::new(0), resources: DashMap::new(), secrets: DashMap::new() }
+        Self {
+            inner,
+            epoch: AtomicU64::new(0),
+            resources: DashMap::new(),
+            secrets: DashMap::new(),
+            secret_bytes: AtomicUsize::new(0),
+        }
     }
 
     /// The wrapped store.
@@ -99,7 +114,21 @@ impl<S: Store> CachedStore<S> {
     fn forget_resources(&self) {
         self.wrote();
         self.resources.clear();
+        self.forget_secrets();
+    }
+
+    fn forget_secrets(&self) {
         self.secrets.clear();
+        self.secret_bytes.store(0, Ordering::Relaxed);
+    }
+
+    /// Accounts for `bytes` about to be cached; false (and the secrets emptied) past the budget.
+    fn admit_secret_bytes(&self, bytes: usize) -> bool {
+        if self.secret_bytes.fetch_add(bytes, Ordering::Relaxed) + bytes <= MAX_SECRET_BYTES {
+            return true;
+        }
+        self.forget_secrets();
+        false
     }
 
     /// The entry of a secret, read from the store on a miss.
@@ -112,7 +141,7 @@ impl<S: Store> CachedStore<S> {
         let secret = self.inner.secret(vault_key, name).await?;
         let entry = Arc::new(SecretEntry { secret, versions: Mutex::new(HashMap::new()) });
         if self.secrets.len() >= MAX_SECRETS {
-            self.secrets.clear();
+            self.forget_secrets();
         }
         match self.secrets.entry(key) {
             Entry::Occupied(current) => Ok(Arc::clone(current.get())),
@@ -172,9 +201,12 @@ impl<S: Store> Store for CachedStore<S> {
             return Ok(hit.clone());
         }
         let found = self.inner.secret_version(vault_key, name, &version).await?;
-        let mut versions = lock(&entry.versions);
-        if versions.len() < MAX_VERSIONS_PER_SECRET {
-            versions.insert(version, found.clone());
+        let bytes = VERSION_OVERHEAD_BYTES + found.as_ref().map_or(0, |v| v.value.len());
+        if self.admit_secret_bytes(bytes) {
+            let mut versions = lock(&entry.versions);
+            if versions.len() < MAX_VERSIONS_PER_SECRET {
+                versions.insert(version, found.clone());
+            }
         }
         Ok(found)
     }
@@ -364,6 +396,23 @@ mod tests {
         store.purge_secret(&vault, "pw").await.unwrap();
         assert!(store.secret(&vault, "pw").await.unwrap().is_none());
         assert!(store.secret_version(&vault, "pw", "").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn large_values_empty_the_cache_instead_of_growing_it_without_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        initialize_sample(&store).await;
+        let vault = sample_secret("x", &"0".repeat(32), "").vault_key;
+        let big = "x".repeat(25 * 1024);
+        let names = MAX_SECRET_BYTES / (big.len() + VERSION_OVERHEAD_BYTES) + 10;
+        for i in 0..names {
+            let name = format!("big-{i}");
+            store.set_secret(sample_secret(&name, &format!("{i:032x}"), &big)).await.unwrap();
+            assert_eq!(store.secret_version(&vault, &name, "").await.unwrap().unwrap().value.len(), big.len());
+            assert!(store.secret_bytes.load(Ordering::Relaxed) <= MAX_SECRET_BYTES);
+        }
+        assert!(store.secrets.len() < names, "the cache was emptied on the way");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
