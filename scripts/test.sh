@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every inkan test on a fresh machine: formatting, lints, the Rust unit and integration
 # tests (real servers on loopback), and the end-to-end suite with the official Azure SDKs.
-# Installs what it needs: Python SDK packages into .venv-e2e (from PyPI).
+# Installs what it needs: Python SDK packages into .venv-e2e (from PyPI), Node SDK packages
+# into e2e/node/node_modules (npm), the Rust SDK crates for e2e/rust (crates.io).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,9 @@ cargo test --workspace --locked
 
 step "build the inkan binary for the end-to-end suite"
 cargo build -p inkan --locked
+
+step "build the Rust SDK application for the end-to-end suite (e2e/rust)"
+cargo build --manifest-path e2e/rust/Cargo.toml --locked --target-dir "${CARGO_TARGET_DIR:-$PWD/target}"
 
 step "Python SDKs (.venv-e2e)"
 if [ ! -x .venv-e2e/bin/python ]; then
