@@ -2,6 +2,7 @@
 
 use super::auth::KvCaller;
 use super::errors::KvError;
+use super::limits;
 use super::secrets::{authorize, bundle, check_name, not_found, vault_url};
 use crate::state::SharedState;
 use axum::Json;
@@ -171,21 +172,22 @@ pub async fn update(
         state.store.secret_version(&vault.key(), name, version).await?.ok_or_else(|| not_found(name, version))?;
     let patch: Value = serde_json::from_slice(body)
         .map_err(|e| KvError::bad_parameter(format!("The request body is not JSON ({e}).")))?;
+    let tags = limits::tags(&patch)?;
+    let attributes = limits::attributes(&patch)?;
     if let Some(ct) = patch.get("contentType") {
         current.content_type = ct.as_str().map(str::to_owned);
     }
-    if let Some(tags) = patch.get("tags").filter(|t| t.is_object()) {
-        current.tags = tags.clone();
+    if let Some(tags) = tags {
+        current.tags = tags;
     }
-    let attributes = &patch["attributes"];
-    if let Some(enabled) = attributes["enabled"].as_bool() {
+    if let Some(enabled) = attributes.enabled {
         current.enabled = enabled;
     }
-    if attributes.get("nbf").is_some() {
-        current.not_before = attributes["nbf"].as_i64();
+    if let Some(nbf) = attributes.not_before {
+        current.not_before = nbf;
     }
-    if attributes.get("exp").is_some() {
-        current.expires = attributes["exp"].as_i64();
+    if let Some(exp) = attributes.expires {
+        current.expires = exp;
     }
     current.updated = state.clock.unix();
     state.store.update_secret_version(current.clone()).await?;

@@ -9,6 +9,7 @@
 mod auth;
 mod errors;
 mod lifecycle;
+mod limits;
 mod secrets;
 pub mod throttle;
 

@@ -3,6 +3,7 @@
 use super::auth::KvCaller;
 use super::errors::KvError;
 use super::lifecycle::{self, Paging};
+use super::limits;
 use crate::state::SharedState;
 use crate::vault_access::{self, Model};
 use axum::Json;
@@ -167,7 +168,9 @@ async fn set_secret(
     let value = request["value"]
         .as_str()
         .ok_or_else(|| KvError::bad_parameter("The request body needs 'value', a string.".into()))?;
-    let attributes = &request["attributes"];
+    limits::check_value(value)?;
+    let tags = limits::tags(&request)?;
+    let attributes = limits::attributes(&request)?;
     let now = state.clock.unix();
     let record = SecretVersionRecord {
         vault_key: vault.key(),
@@ -175,10 +178,10 @@ async fn set_secret(
         version: inkan_crypto::random::hex::<16>(),
         value: zeroize::Zeroizing::new(value.to_owned()),
         content_type: request["contentType"].as_str().map(str::to_owned),
-        tags: request.get("tags").filter(|t| t.is_object()).cloned().unwrap_or_else(|| json!({})),
-        enabled: attributes["enabled"].as_bool().unwrap_or(true),
-        not_before: attributes["nbf"].as_i64(),
-        expires: attributes["exp"].as_i64(),
+        tags: tags.unwrap_or_else(|| json!({})),
+        enabled: attributes.enabled.unwrap_or(true),
+        not_before: attributes.not_before.flatten(),
+        expires: attributes.expires.flatten(),
         created: now,
         updated: now,
     };

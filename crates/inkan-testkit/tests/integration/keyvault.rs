@@ -374,3 +374,40 @@ async fn a_backup_restores_into_another_vault_of_the_subscription_and_nowhere_el
     let (status, _, _) = elsewhere.call(Method::GET, "/secrets/moved/?api-version=7.6", Some(&other), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "nothing was restored");
 }
+
+#[tokio::test]
+async fn bodies_beyond_key_vaults_limits_are_refused_and_nothing_is_stored() {
+    let kv = kv("kv8", true).await;
+    kv.assign(SECRETS_OFFICER, &kv.server.admin.object_id, "00000000-0000-4000-8000-00000000aa08").await;
+    let t = kv.server.admin_token_for(&format!("{}/.default", kv.resource)).await;
+    let t = Some(t.as_str());
+    let limit = "x".repeat(25_600);
+    let (status, _, _) = kv.call(Method::PUT, "/secrets/big?api-version=7.6", t, Some(json!({"value": limit}))).await;
+    assert_eq!(status, StatusCode::OK, "25,600 bytes is the limit, inclusive");
+    for (name, body, says) in [
+        ("huge", json!({"value": "x".repeat(25_601)}), "at most 25600 bytes"),
+        ("tagged", json!({"value": "v", "tags": {"n": 1}}), "Tag 'n' must have a string value"),
+        (
+            "dated",
+            json!({"value": "v", "attributes": {"exp": "2030-01-01"}}),
+            "attributes.exp must be a time in seconds",
+        ),
+    ] {
+        let (status, refused, _) =
+            kv.call(Method::PUT, &format!("/secrets/{name}?api-version=7.6"), t, Some(body)).await;
+        assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("BadParameter")));
+        assert!(refused["error"]["message"].as_str().unwrap().contains(says), "{refused}");
+        let (status, _, _) = kv.call(Method::GET, &format!("/secrets/{name}/?api-version=7.6"), t, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name} was not stored");
+    }
+    // An update out of bounds changes nothing.
+    let (status, _, _) = kv
+        .call(Method::PATCH, "/secrets/big/?api-version=7.6", t, Some(json!({"attributes": {"enabled": "no"}})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, still, _) = kv.call(Method::GET, "/secrets/big/?api-version=7.6", t, None).await;
+    assert_eq!(
+        (still["attributes"]["enabled"].as_bool(), still["value"].as_str().map(str::len)),
+        (Some(true), Some(25_600))
+    );
+}
