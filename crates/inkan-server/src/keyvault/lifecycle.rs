@@ -183,12 +183,8 @@ pub async fn update(
     if let Some(enabled) = attributes.enabled {
         current.enabled = enabled;
     }
-    if let Some(nbf) = attributes.not_before {
-        current.not_before = nbf;
-    }
-    if let Some(exp) = attributes.expires {
-        current.expires = exp;
-    }
+    current.not_before = attributes.not_before.apply(current.not_before);
+    current.expires = attributes.expires.apply(current.expires);
     current.updated = state.clock.unix();
     state.store.update_secret_version(current.clone()).await?;
     Ok(Json(bundle(state, vault, &current, false)).into_response())

@@ -54,9 +54,28 @@ pub fn tags(body: &Value) -> Result<Option<Value>, KvError> {
 #[derive(Debug, Default)]
 pub struct Attributes {
     pub enabled: Option<bool>,
-    /// `Some(None)`: cleared by an explicit null.
-    pub not_before: Option<Option<i64>>,
-    pub expires: Option<Option<i64>>,
+    pub not_before: TimeChange,
+    pub expires: TimeChange,
+}
+
+/// What a body says of `nbf` or `exp`: nothing, an explicit null, or a time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TimeChange {
+    #[default]
+    Keep,
+    Clear,
+    Set(i64),
+}
+
+impl TimeChange {
+    /// The field after the change.
+    pub fn apply(self, current: Option<i64>) -> Option<i64> {
+        match self {
+            Self::Keep => current,
+            Self::Clear => None,
+            Self::Set(t) => Some(t),
+        }
+    }
 }
 
 pub fn attributes(body: &Value) -> Result<Attributes, KvError> {
@@ -66,11 +85,11 @@ pub fn attributes(body: &Value) -> Result<Attributes, KvError> {
         Some(Value::Object(a)) => a,
         Some(other) => return Err(KvError::bad_parameter(format!("'attributes' must be an object; got {other}."))),
     };
-    let time = |field: &str| -> Result<Option<Option<i64>>, KvError> {
+    let time = |field: &str| -> Result<TimeChange, KvError> {
         match attributes.get(field) {
-            None => Ok(None),
-            Some(Value::Null) => Ok(Some(None)),
-            Some(v) => v.as_i64().map(|t| Some(Some(t))).ok_or_else(|| {
+            None => Ok(TimeChange::Keep),
+            Some(Value::Null) => Ok(TimeChange::Clear),
+            Some(v) => v.as_i64().map(TimeChange::Set).ok_or_else(|| {
                 KvError::bad_parameter(format!(
                     "attributes.{field} must be a time in seconds since 1970-01-01 (an integer); got {v}."
                 ))
@@ -111,7 +130,8 @@ mod tests {
     #[test]
     fn attributes_have_their_types() {
         let a = attributes(&json!({"attributes": {"enabled": false, "nbf": 5, "exp": null}})).unwrap();
-        assert_eq!((a.enabled, a.not_before, a.expires), (Some(false), Some(Some(5)), Some(None)));
+        assert_eq!((a.enabled, a.not_before, a.expires), (Some(false), TimeChange::Set(5), TimeChange::Clear));
+        assert_eq!(TimeChange::Keep.apply(Some(3)), Some(3));
         assert!(attributes(&json!({"attributes": {"exp": "tomorrow"}})).is_err());
         assert!(attributes(&json!({"attributes": {"enabled": "yes"}})).is_err());
         assert!(attributes(&json!({"attributes": 3})).is_err());

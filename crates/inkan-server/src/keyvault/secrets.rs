@@ -180,8 +180,8 @@ async fn set_secret(
         content_type: request["contentType"].as_str().map(str::to_owned),
         tags: tags.unwrap_or_else(|| json!({})),
         enabled: attributes.enabled.unwrap_or(true),
-        not_before: attributes.not_before.flatten(),
-        expires: attributes.expires.flatten(),
+        not_before: attributes.not_before.apply(None),
+        expires: attributes.expires.apply(None),
         created: now,
         updated: now,
     };
