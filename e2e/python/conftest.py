@@ -4,6 +4,7 @@ A server that fails to start fails the suite (no skips). Every SDK is used unmod
 only configuration is what a user would set: the CA bundle and the authority/endpoint URLs
 printed by `inkan env --admin`.
 """
+import contextlib
 import json
 import os
 import shlex
@@ -44,33 +45,42 @@ class Inkan:
         )
 
 
-@pytest.fixture(scope="session")
-def inkan(tmp_path_factory) -> Inkan:
+@contextlib.contextmanager
+def running_inkan(data_dir: Path, *extra: str):
+    """`inkan serve` on a new data directory with free ports, `extra` flags; stopped (and
+    checked to exit cleanly) when the block ends. A server that does not start fails the test."""
     assert INKAN.exists(), f"{INKAN} is missing: build it with `cargo build -p inkan` first"
-    data_dir = tmp_path_factory.mktemp("inkan-data")
-    log = open(data_dir.parent / "inkan-serve.log", "w")
+    log_path = data_dir.parent / f"{data_dir.name}-serve.log"
+    log = open(log_path, "w")
     process = subprocess.Popen(
-        [str(INKAN), "serve", "--data-dir", str(data_dir), "--port", "0", "--identity-port", "0", "--listen", "127.0.0.1"],
+        [str(INKAN), "serve", "--data-dir", str(data_dir), "--port", "0", "--identity-port", "0", "--listen", "127.0.0.1", *extra],
         stdout=log, stderr=subprocess.STDOUT,
     )
     info_file = data_dir / "server.json"
     deadline = time.monotonic() + 30
     while not info_file.exists():
         if process.poll() is not None:
-            pytest.fail(f"inkan serve exited with {process.returncode}: {(data_dir.parent / 'inkan-serve.log').read_text()}")
+            pytest.fail(f"inkan serve exited with {process.returncode}: {log_path.read_text()}")
         if time.monotonic() > deadline:
             process.kill()
             pytest.fail("inkan serve did not become ready within 30 s")
         time.sleep(0.05)
-    server = Inkan(data_dir, process, json.loads(info_file.read_text()))
-    # Trust inkan's CA the way a user would: through the SDKs' own variables.
-    for key in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
-        os.environ[key] = server.env[key]
-    yield server
-    process.terminate()
     try:
-        assert process.wait(timeout=30) == 0, "inkan serve must exit cleanly on SIGTERM"
+        yield Inkan(data_dir, process, json.loads(info_file.read_text()))
     finally:
-        if process.poll() is None:
-            process.kill()
-        log.close()
+        process.terminate()
+        try:
+            assert process.wait(timeout=30) == 0, "inkan serve must exit cleanly on SIGTERM"
+        finally:
+            if process.poll() is None:
+                process.kill()
+            log.close()
+
+
+@pytest.fixture(scope="session")
+def inkan(tmp_path_factory) -> Inkan:
+    with running_inkan(tmp_path_factory.mktemp("inkan-data")) as server:
+        # Trust inkan's CA the way a user would: through the SDKs' own variables.
+        for key in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
+            os.environ[key] = server.env[key]
+        yield server

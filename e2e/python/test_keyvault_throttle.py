@@ -1,0 +1,54 @@
+"""Key Vault throttling (`inkan serve --kv-throttle`) as an application meets it: past 4,000
+requests in a vault's ten-second window the vault answers 429 with Retry-After, azure-core's
+retry policy waits that long, and the application's call succeeds without a line of retry code."""
+import json
+import socket
+import subprocess
+import time
+
+import pytest
+from azure.identity import ClientSecretCredential
+from azure.keyvault.secrets import SecretClient
+
+from conftest import ROOT, running_inkan
+
+
+@pytest.fixture(scope="module")
+def throttled(tmp_path_factory):
+    try:
+        socket.gethostbyname("rbac-kv.vault.localhost")
+    except OSError:
+        pytest.skip("vault hosts do not resolve; scripts/test.sh adds them in a private namespace (`inkan hosts` prints the lines)")
+    with running_inkan(tmp_path_factory.mktemp("inkan-throttled"), "--kv-throttle") as server:
+        server.cli("apply", str(ROOT / "examples" / "vm-keyvault.yaml"))
+        sub = server.env["AZURE_SUBSCRIPTION_ID"]
+        object_id = json.loads((server.data_dir / "admin.json").read_text())["objectId"]
+        server.cli("role", "assignment", "create", "--role", "Key Vault Secrets Officer", "--assignee", object_id, "--scope",
+                   f"/subscriptions/{sub}/resourceGroups/vm-demo/providers/Microsoft.KeyVault/vaults/rbac-kv")
+        yield server
+
+
+def test_the_sdk_waits_out_a_429_and_the_call_succeeds(throttled, tmp_path):
+    env = throttled.env
+    bundle = env["REQUESTS_CA_BUNDLE"]  # this server's CA, not the session server's
+    url = f"https://rbac-kv.vault.localhost:{throttled.info['port']}"
+    credential = ClientSecretCredential(env["AZURE_TENANT_ID"], env["AZURE_CLIENT_ID"], env["AZURE_CLIENT_SECRET"],
+                                        authority=env["AZURE_AUTHORITY_HOST"], disable_instance_discovery=True,
+                                        connection_verify=bundle)
+    client = SecretClient(url, credential, connection_verify=bundle)
+    client.set_secret("paced", "steady")
+    # Spend the vault's window from another client: every request counts, 401s included.
+    burst = tmp_path / "burst.curl"
+    burst.write_text(f'url = "{url}/secrets/paced?api-version=7.6"\noutput = "/dev/null"\n' * 4_000)
+    codes = subprocess.run(["curl", "-s", "--cacert", bundle, "--parallel", "--parallel-max", "8", "-w", "%{http_code}\n",
+                            "-K", str(burst)], capture_output=True, text=True, timeout=120).stdout.split()
+    assert len(codes) == 4_000 and "429" in codes, "the burst spends the window: " + " ".join(sorted(set(codes)))
+    seen = []
+    started = time.monotonic()
+    secret = client.get_secret("paced", raw_response_hook=lambda r: seen.append(
+        (r.http_response.status_code, r.http_response.headers.get("Retry-After"))))
+    waited = time.monotonic() - started
+    assert secret.value == "steady"
+    assert seen[0][0] == 429 and 1 <= int(seen[0][1]) <= 10, seen
+    assert seen[-1][0] == 200, seen
+    assert waited >= int(seen[0][1]) - 1, f"the SDK honoured Retry-After ({seen[0][1]} s) before retrying: waited {waited:.1f} s"
