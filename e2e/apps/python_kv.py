@@ -14,6 +14,9 @@ try:
     secret = client.set_secret(name, sys.argv[4]) if mode == "set" else client.get_secret(name)
     print(json.dumps({"ok": True, "value": secret.value, "version": secret.properties.version}))
 except Exception as error:  # the message is what the user sees
-    code = getattr(getattr(error, "error", None), "code", None)
+    odata = getattr(error, "error", None)
+    code = getattr(odata, "code", None)
+    inner = (getattr(odata, "innererror", None) or {}).get("code")
     status = getattr(error, "status_code", None)
-    print(json.dumps({"ok": False, "type": type(error).__name__, "code": code, "status": status, "message": str(error)}))
+    print(json.dumps({"ok": False, "type": type(error).__name__, "code": code, "inner": inner, "status": status,
+                      "message": str(error)}))

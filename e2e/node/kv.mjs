@@ -10,6 +10,7 @@ try {
   const secret = mode === "set" ? await client.setSecret(name, value) : await client.getSecret(name);
   console.log(JSON.stringify({ ok: true, value: secret.value, version: secret.properties.version }));
 } catch (error) {
-  // What the user sees: the SDK's message, and the service's code and status.
-  console.log(JSON.stringify({ ok: false, type: error.name, code: error.code, status: error.statusCode, message: error.message }));
+  // What the user sees: the SDK's message, the service's code, inner code and status.
+  const inner = error.details?.error?.innerError?.code ?? null;
+  console.log(JSON.stringify({ ok: false, type: error.name, code: error.code, inner, status: error.statusCode, message: error.message }));
 }

@@ -1,7 +1,13 @@
 //! The HTTPS listener: TLS accept loop, HTTP/1.1 and HTTP/2, graceful shutdown.
 //!
 //! On shutdown the listener stops accepting, then waits (up to [`DRAIN_TIMEOUT`]) for requests
-//! in flight to finish before the server's task ends.
+//! in flight to finish before the server's task ends; connections still open after that are
+//! closed, so nothing of this server runs once it has stopped.
+//!
+//! A request that may change state (any method but GET, HEAD and OPTIONS) runs on a task of its
+//! own, to its end, even if its client goes away: a closed connection drops the request's
+//! future, and a write must never be split from the in-memory views rebuilt after it (the
+//! authorization policy, the workload index, the store's read cache).
 
 use axum::Router;
 use axum::extract::connect_info::ConnectInfo;
@@ -52,14 +58,16 @@ pub async fn serve(
     drop(tx);
     let acceptor = tls.map(TlsAcceptor::from);
     let graceful = GracefulShutdown::new();
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
             conn = accepted.recv() => {
                 let Some((tcp, peer)) = conn else { break };
+                while connections.try_join_next().is_some() {}
                 let acceptor = acceptor.clone();
                 let router = router.clone();
                 let watcher = graceful.watcher();
-                tokio::spawn(async move {
+                connections.spawn(async move {
                     match acceptor {
                         Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
                             Ok(Ok(tls)) => serve_connection(TokioIo::new(tls), peer, router, watcher).await,
@@ -79,6 +87,8 @@ pub async fn serve(
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
         tracing::warn!("shutdown: requests still in flight after {DRAIN_TIMEOUT:?}; closing");
     }
+    connections.abort_all();
+    while connections.join_next().await.is_some() {}
 }
 
 async fn serve_connection<I>(
@@ -91,7 +101,20 @@ async fn serve_connection<I>(
 {
     let service = hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
-        router.clone().oneshot(req.map(axum::body::Body::new))
+        let detach = !matches!(*req.method(), http::Method::GET | http::Method::HEAD | http::Method::OPTIONS);
+        let call = router.clone().oneshot(req.map(axum::body::Body::new));
+        async move {
+            if !detach {
+                return call.await;
+            }
+            match tokio::spawn(call).await {
+                Ok(response) => response,
+                Err(e) => {
+                    tracing::error!(%peer, "request task failed: {e}");
+                    Ok(axum::response::IntoResponse::into_response(http::StatusCode::INTERNAL_SERVER_ERROR))
+                }
+            }
+        }
     });
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);

@@ -75,7 +75,8 @@ pub async fn initialize_sample(store: &dyn Store) -> SampleSecrets {
     SampleSecrets { client_secret, signing_key_pkcs8: pkcs8 }
 }
 
-fn resource(id: &str, body: serde_json::Value, generation: i64) -> ResourceRecord {
+/// A vault record with `body` at `generation`, in subscription `s`, group `rg`.
+pub fn sample_resource(id: &str, body: serde_json::Value, generation: i64) -> ResourceRecord {
     ResourceRecord {
         id: id.into(),
         type_key: "microsoft.keyvault/vaults".into(),
@@ -279,18 +280,21 @@ async fn signing_keys_rotate(store: &dyn Store) {
 
 async fn resources_are_case_insensitive_and_guarded(store: &dyn Store) {
     let id = "/subscriptions/s/resourceGroups/RG/providers/Microsoft.KeyVault/vaults/Kv1";
-    let change =
-        ResourceChange { upserts: vec![(resource(id, json!({"a": 1}), 1), Expect::Absent)], ..Default::default() };
+    let change = ResourceChange {
+        upserts: vec![(sample_resource(id, json!({"a": 1}), 1), Expect::Absent)],
+        ..Default::default()
+    };
     store.write_resources(change.clone()).await.expect("create");
     let got = store.resource(&id.to_lowercase()).await.expect("get").expect("exists");
     assert_eq!(got.id, id, "original case kept");
     assert!(matches!(store.write_resources(change).await, Err(StoreError::Conflict(Conflict::Concurrent { .. }))));
     // Same DNS name in another group.
     let other = "/subscriptions/s/resourceGroups/other/providers/Microsoft.KeyVault/vaults/KV1";
-    let clash = ResourceChange { upserts: vec![(resource(other, json!({}), 1), Expect::Absent)], ..Default::default() };
+    let clash =
+        ResourceChange { upserts: vec![(sample_resource(other, json!({}), 1), Expect::Absent)], ..Default::default() };
     assert!(matches!(store.write_resources(clash).await, Err(StoreError::Conflict(Conflict::GlobalNameTaken { .. }))));
     let update = ResourceChange {
-        upserts: vec![(resource(id, json!({"a": 2}), 2), Expect::Generation(1))],
+        upserts: vec![(sample_resource(id, json!({"a": 2}), 2), Expect::Generation(1))],
         ..Default::default()
     };
     store.write_resources(update).await.expect("update");
@@ -307,7 +311,7 @@ async fn resources_are_case_insensitive_and_guarded(store: &dyn Store) {
     let child = |parent: &str, name: &str| ResourceRecord {
         parent_key: Some(parent.to_lowercase()),
         global_name: None,
-        ..resource(&format!("{parent}/children/{name}"), json!({}), 1)
+        ..sample_resource(&format!("{parent}/children/{name}"), json!({}), 1)
     };
     let orphan = ResourceChange {
         upserts: vec![(child(id, "c1"), Expect::Absent)],
@@ -328,7 +332,7 @@ async fn resources_are_case_insensitive_and_guarded(store: &dyn Store) {
         deleted_at: None,
     };
     let create = ResourceChange {
-        upserts: vec![(resource(parent, json!({}), 1), Expect::Absent), (child(parent, "c2"), Expect::Absent)],
+        upserts: vec![(sample_resource(parent, json!({}), 1), Expect::Absent), (child(parent, "c2"), Expect::Absent)],
         new_principals: vec![principal.clone()],
         ..Default::default()
     };

@@ -165,18 +165,17 @@ pub async fn update(
 ) -> Result<Response, KvError> {
     check_name(name)?;
     authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/update/action", name).await?;
-    if live(state, vault, name).await?.is_none() {
+    if live(state, vault, name).await?.is_none() || !(version.is_empty() || limits::is_version_id(version)) {
         return Err(not_found(name, version));
     }
     let mut current =
         state.store.secret_version(&vault.key(), name, version).await?.ok_or_else(|| not_found(name, version))?;
     let patch: Value = serde_json::from_slice(body)
         .map_err(|e| KvError::bad_parameter(format!("The request body is not JSON ({e}).")))?;
+    let content_type = limits::content_type(&patch)?;
     let tags = limits::tags(&patch)?;
     let attributes = limits::attributes(&patch)?;
-    if let Some(ct) = patch.get("contentType") {
-        current.content_type = ct.as_str().map(str::to_owned);
-    }
+    current.content_type = content_type.apply(current.content_type.take());
     if let Some(tags) = tags {
         current.tags = tags;
     }

@@ -50,6 +50,41 @@ pub fn tags(body: &Value) -> Result<Option<Value>, KvError> {
     Ok(Some(Value::Object(tags.clone())))
 }
 
+/// The body's `contentType`: `None` when absent, `Some(None)` for an explicit null.
+pub fn content_type(body: &Value) -> Result<ContentType, KvError> {
+    match body.get("contentType") {
+        None => Ok(ContentType::Keep),
+        Some(Value::Null) => Ok(ContentType::Clear),
+        Some(Value::String(ct)) => Ok(ContentType::Set(ct.clone())),
+        Some(other) => Err(KvError::bad_parameter(format!("'contentType' must be a string; got {other}."))),
+    }
+}
+
+/// What a body says of `contentType`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ContentType {
+    #[default]
+    Keep,
+    Clear,
+    Set(String),
+}
+
+impl ContentType {
+    /// The field after the change.
+    pub fn apply(self, current: Option<String>) -> Option<String> {
+        match self {
+            Self::Keep => current,
+            Self::Clear => None,
+            Self::Set(ct) => Some(ct),
+        }
+    }
+}
+
+/// A version id as Key Vault makes them: 32 hexadecimal characters.
+pub fn is_version_id(version: &str) -> bool {
+    version.len() == 32 && version.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// The body's `attributes`, with each present field of the right type.
 #[derive(Debug, Default)]
 pub struct Attributes {
@@ -125,6 +160,15 @@ mod tests {
         let many: Map<String, Value> = (0..16).map(|i| (format!("t{i}"), json!("v"))).collect();
         assert!(tags(&json!({ "tags": many })).is_err());
         assert!(tags(&json!({"tags": {"a": "v".repeat(257)}})).is_err());
+    }
+
+    #[test]
+    fn content_types_are_strings_and_versions_are_32_hex() {
+        assert_eq!(content_type(&json!({"contentType": "text/plain"})).unwrap(), ContentType::Set("text/plain".into()));
+        assert_eq!(content_type(&json!({"contentType": null})).unwrap().apply(Some("x".into())), None);
+        assert!(content_type(&json!({"contentType": 5})).is_err());
+        assert!(is_version_id("0123456789abcdefABCDEF0123456789"));
+        assert!(!is_version_id("latest") && !is_version_id(&"g".repeat(32)) && !is_version_id(&"a".repeat(33)));
     }
 
     #[test]

@@ -161,7 +161,6 @@ async fn set_secret(
 ) -> Result<Response, KvError> {
     check_name(name)?;
     authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/setSecret/action", name).await?;
-    lifecycle::purge_if_due(state, vault, name).await?;
     let request: Value = serde_json::from_slice(body).map_err(|e| {
         KvError::bad_parameter(format!("The request body is not JSON ({e}); send {{\"value\": \"...\"}}."))
     })?;
@@ -169,15 +168,18 @@ async fn set_secret(
         .as_str()
         .ok_or_else(|| KvError::bad_parameter("The request body needs 'value', a string.".into()))?;
     limits::check_value(value)?;
+    let content_type = limits::content_type(&request)?;
     let tags = limits::tags(&request)?;
     let attributes = limits::attributes(&request)?;
+    // Only a valid request may purge a deleted secret whose retention has passed.
+    lifecycle::purge_if_due(state, vault, name).await?;
     let now = state.clock.unix();
     let record = SecretVersionRecord {
         vault_key: vault.key(),
         name: name.to_owned(),
         version: inkan_crypto::random::hex::<16>(),
         value: zeroize::Zeroizing::new(value.to_owned()),
-        content_type: request["contentType"].as_str().map(str::to_owned),
+        content_type: content_type.apply(None),
         tags: tags.unwrap_or_else(|| json!({})),
         enabled: attributes.enabled.unwrap_or(true),
         not_before: attributes.not_before.apply(None),
@@ -210,6 +212,9 @@ async fn get_secret(
     check_name(name)?;
     authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/getSecret/action", name).await?;
     let not_found = || not_found(name, version);
+    if !version.is_empty() && !limits::is_version_id(version) {
+        return Err(not_found());
+    }
     let deleted = state.store.secret(&vault.key(), name).await?.is_some_and(|s| s.deleted_at.is_some());
     if deleted {
         return Err(not_found());

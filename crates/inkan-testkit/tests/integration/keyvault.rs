@@ -359,6 +359,8 @@ async fn a_backup_restores_into_another_vault_of_the_subscription_and_nowhere_el
     let (status, taken, _) =
         sibling.call(Method::POST, "/secrets/restore?api-version=7.6", t, Some(json!({"value": blob}))).await;
     assert_eq!(status, StatusCode::CONFLICT, "{taken}");
+    let (_, versions, _) = sibling.call(Method::GET, "/secrets/moved/versions?api-version=7.6", t, None).await;
+    assert_eq!(versions["value"].as_array().unwrap().len(), 2, "the refused restore added nothing");
     // Another inkan server (another installation, another subscription) cannot open it.
     let elsewhere = kv_on(TestServer::start().await, "kv7", true).await;
     elsewhere.assign(SECRETS_OFFICER, &elsewhere.server.admin.object_id, "00000000-0000-4000-8000-00000000ac07").await;
