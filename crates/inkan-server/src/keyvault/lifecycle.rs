@@ -1,9 +1,9 @@
-//! Listing, updating, deleting (soft delete, recovery, purge) and backing up secrets.
+//! Listing, updating, deleting (soft delete, recovery, purge) and backing up secrets. Each
+//! operation runs authorized: `secrets::dispatch` checks the name and the data action first.
 
-use super::auth::KvCaller;
 use super::errors::KvError;
 use super::limits;
-use super::secrets::{authorize, bundle, check_name, not_found, vault_url};
+use super::secrets::{bundle, not_found, vault_url};
 use crate::state::SharedState;
 use axum::Json;
 use axum::http::StatusCode;
@@ -13,7 +13,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use inkan_store::{ResourceRecord, SecretVersionRecord};
 use serde_json::{Value, json};
 
-const READ_METADATA: &str = "Microsoft.KeyVault/vaults/secrets/readMetadata/action";
 /// The largest page Key Vault returns.
 const MAX_PAGE: usize = 25;
 
@@ -92,12 +91,10 @@ fn merge(mut a: Value, b: Value) -> Value {
 /// `GET /secrets` and `GET /deletedsecrets`: paged, in name order, stable under writes.
 pub async fn list(
     state: &SharedState,
-    caller: &KvCaller,
     vault: &ResourceRecord,
     deleted: bool,
     p: &Paging<'_>,
 ) -> Result<Response, KvError> {
-    authorize(state, caller, vault, READ_METADATA, "*").await?;
     let size = page_size(p)?;
     let after = decode_token(p.skip_token)?;
     let mut rows = state.store.list_secrets(&vault.key(), deleted, after.as_deref(), size + 1).await?;
@@ -124,13 +121,10 @@ pub async fn list(
 /// `GET /secrets/{name}/versions`.
 pub async fn versions(
     state: &SharedState,
-    caller: &KvCaller,
     vault: &ResourceRecord,
     name: &str,
     p: &Paging<'_>,
 ) -> Result<Response, KvError> {
-    check_name(name)?;
-    authorize(state, caller, vault, READ_METADATA, name).await?;
     let size = page_size(p)?;
     let after = decode_token(p.skip_token)?;
     let all = state.store.secret_versions(&vault.key(), name).await?;
@@ -157,14 +151,11 @@ async fn live(
 /// `PATCH /secrets/{name}/{version}`: content type, tags and attributes.
 pub async fn update(
     state: &SharedState,
-    caller: &KvCaller,
     vault: &ResourceRecord,
     name: &str,
     version: &str,
     body: &[u8],
 ) -> Result<Response, KvError> {
-    check_name(name)?;
-    authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/update/action", name).await?;
     if live(state, vault, name).await?.is_none() || !(version.is_empty() || limits::is_version_id(version)) {
         return Err(not_found(name, version));
     }
@@ -191,14 +182,7 @@ pub async fn update(
 
 /// `DELETE /secrets/{name}`: soft delete for the vault's retention, or for good when soft
 /// delete is off.
-pub async fn delete(
-    state: &SharedState,
-    caller: &KvCaller,
-    vault: &ResourceRecord,
-    name: &str,
-) -> Result<Response, KvError> {
-    check_name(name)?;
-    authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/delete", name).await?;
+pub async fn delete(state: &SharedState, vault: &ResourceRecord, name: &str) -> Result<Response, KvError> {
     let Some(secret) = live(state, vault, name).await? else { return Err(not_found(name, "")) };
     let latest = state.store.secret_version(&vault.key(), name, "").await?.ok_or_else(|| not_found(name, ""))?;
     let props = &vault.body["properties"];
@@ -241,14 +225,7 @@ async fn deleted(
 }
 
 /// `GET /deletedsecrets/{name}`.
-pub async fn get_deleted(
-    state: &SharedState,
-    caller: &KvCaller,
-    vault: &ResourceRecord,
-    name: &str,
-) -> Result<Response, KvError> {
-    check_name(name)?;
-    authorize(state, caller, vault, READ_METADATA, name).await?;
+pub async fn get_deleted(state: &SharedState, vault: &ResourceRecord, name: &str) -> Result<Response, KvError> {
     let secret = deleted(state, vault, name).await?;
     let latest = state.store.secret_version(&vault.key(), name, "").await?.ok_or_else(KvError::internal)?;
     let out = merge(
@@ -259,14 +236,7 @@ pub async fn get_deleted(
 }
 
 /// `POST /deletedsecrets/{name}/recover`.
-pub async fn recover(
-    state: &SharedState,
-    caller: &KvCaller,
-    vault: &ResourceRecord,
-    name: &str,
-) -> Result<Response, KvError> {
-    check_name(name)?;
-    authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/recover/action", name).await?;
+pub async fn recover(state: &SharedState, vault: &ResourceRecord, name: &str) -> Result<Response, KvError> {
     let secret = deleted(state, vault, name).await?;
     state.store.mark_secret_deleted(&vault.key(), &secret.name, None).await?;
     let latest = state.store.secret_version(&vault.key(), name, "").await?.ok_or_else(KvError::internal)?;
@@ -274,14 +244,7 @@ pub async fn recover(
 }
 
 /// `DELETE /deletedsecrets/{name}`: 204, unless purge protection holds it.
-pub async fn purge(
-    state: &SharedState,
-    caller: &KvCaller,
-    vault: &ResourceRecord,
-    name: &str,
-) -> Result<Response, KvError> {
-    check_name(name)?;
-    authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/purge/action", name).await?;
+pub async fn purge(state: &SharedState, vault: &ResourceRecord, name: &str) -> Result<Response, KvError> {
     let secret = deleted(state, vault, name).await?;
     if vault.body["properties"]["enablePurgeProtection"] == true {
         return Err(KvError::forbidden(
@@ -300,14 +263,7 @@ pub async fn purge(
 }
 
 /// `POST /secrets/{name}/backup`: every version, sealed for vaults of the same subscription.
-pub async fn backup(
-    state: &SharedState,
-    caller: &KvCaller,
-    vault: &ResourceRecord,
-    name: &str,
-) -> Result<Response, KvError> {
-    check_name(name)?;
-    authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/backup/action", name).await?;
+pub async fn backup(state: &SharedState, vault: &ResourceRecord, name: &str) -> Result<Response, KvError> {
     if live(state, vault, name).await?.is_none() {
         return Err(not_found(name, ""));
     }
@@ -325,12 +281,7 @@ pub async fn backup(
 }
 
 /// `POST /secrets/restore`.
-pub async fn restore(
-    state: &SharedState,
-    caller: &KvCaller,
-    vault: &ResourceRecord,
-    body: &[u8],
-) -> Result<Response, KvError> {
+pub async fn restore(state: &SharedState, vault: &ResourceRecord, body: &[u8]) -> Result<Response, KvError> {
     let request: Value = serde_json::from_slice(body)
         .map_err(|e| KvError::bad_parameter(format!("The request body is not JSON ({e}).")))?;
     let tampered = || {
@@ -342,7 +293,6 @@ pub async fn restore(
     let plain = state.backup_key.open(&blob, &backup_context(vault)).map_err(|_| tampered())?;
     let entries: Vec<Value> = serde_json::from_slice(&plain).map_err(|_| tampered())?;
     let name = entries.first().and_then(|e| e["name"].as_str()).ok_or_else(tampered)?.to_owned();
-    authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/restore/action", &name).await?;
     purge_if_due(state, vault, &name).await?;
     let versions: Vec<SecretVersionRecord> = entries
         .iter()

@@ -10,6 +10,7 @@ mod auth;
 mod errors;
 mod lifecycle;
 mod limits;
+mod routes;
 mod secrets;
 pub mod throttle;
 

@@ -1,9 +1,11 @@
-//! Secret operations: the dispatch by method and path, set and get; `lifecycle` has the rest.
+//! Secret operations: dispatch (route, name check, authorization), set and get; `lifecycle`
+//! has the rest.
 
 use super::auth::KvCaller;
 use super::errors::KvError;
 use super::lifecycle::{self, Paging};
 use super::limits;
+use super::routes::{self, Op, Route};
 use crate::state::SharedState;
 use crate::vault_access::{self, Model};
 use axum::Json;
@@ -62,28 +64,31 @@ pub async fn dispatch(
     paging: &Paging<'_>,
 ) -> Result<Response, KvError> {
     let segments: Vec<&str> = path.trim_start_matches('/').trim_end_matches('/').split('/').collect();
-    match (method, segments.as_slice()) {
-        (&Method::GET, ["secrets"]) => lifecycle::list(state, caller, vault, false, paging).await,
-        (&Method::GET, ["deletedsecrets"]) => lifecycle::list(state, caller, vault, true, paging).await,
-        (&Method::POST, ["secrets", "restore"]) => lifecycle::restore(state, caller, vault, body).await,
-        (&Method::PUT, ["secrets", name]) => set_secret(state, caller, vault, name, body).await,
-        (&Method::GET, ["secrets", name]) => get_secret(state, caller, vault, name, "").await,
-        (&Method::GET, ["secrets", name, "versions"]) => lifecycle::versions(state, caller, vault, name, paging).await,
-        (&Method::POST, ["secrets", name, "backup"]) => lifecycle::backup(state, caller, vault, name).await,
-        (&Method::GET, ["secrets", name, version]) => get_secret(state, caller, vault, name, version).await,
-        (&Method::PATCH, ["secrets", name]) => lifecycle::update(state, caller, vault, name, "", body).await,
-        (&Method::PATCH, ["secrets", name, version]) => {
-            lifecycle::update(state, caller, vault, name, version, body).await
-        }
-        (&Method::DELETE, ["secrets", name]) => lifecycle::delete(state, caller, vault, name).await,
-        (&Method::GET, ["deletedsecrets", name]) => lifecycle::get_deleted(state, caller, vault, name).await,
-        (&Method::POST, ["deletedsecrets", name, "recover"]) => lifecycle::recover(state, caller, vault, name).await,
-        (&Method::DELETE, ["deletedsecrets", name]) => lifecycle::purge(state, caller, vault, name).await,
-        _ => Err(KvError::not_implemented(&format!("{method} {path}"))),
+    let Route { op, name, version } =
+        routes::route(method, &segments).ok_or_else(|| KvError::not_implemented(&format!("{method} {path}")))?;
+    if op.names_a_secret() {
+        check_name(name)?;
+        authorize(state, caller, vault, op.action(), name).await?;
+    } else {
+        authorize(state, caller, vault, op.action(), "*").await?;
+    }
+    match op {
+        Op::List => lifecycle::list(state, vault, false, paging).await,
+        Op::ListDeleted => lifecycle::list(state, vault, true, paging).await,
+        Op::Restore => lifecycle::restore(state, vault, body).await,
+        Op::Set => set_secret(state, vault, name, body).await,
+        Op::Get => get_secret(state, vault, name, version).await,
+        Op::Versions => lifecycle::versions(state, vault, name, paging).await,
+        Op::Backup => lifecycle::backup(state, vault, name).await,
+        Op::Update => lifecycle::update(state, vault, name, version, body).await,
+        Op::Delete => lifecycle::delete(state, vault, name).await,
+        Op::GetDeleted => lifecycle::get_deleted(state, vault, name).await,
+        Op::Recover => lifecycle::recover(state, vault, name).await,
+        Op::Purge => lifecycle::purge(state, vault, name).await,
     }
 }
 
-pub(super) fn check_name(name: &str) -> Result<(), KvError> {
+fn check_name(name: &str) -> Result<(), KvError> {
     if (1..=127).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Ok(());
     }
@@ -99,8 +104,9 @@ pub(super) fn vault_url(state: &SharedState, vault: &ResourceRecord) -> String {
     })
 }
 
-/// Authorizes a data action on a secret through the vault's model, with Key Vault's 403s.
-pub(super) async fn authorize(
+/// Authorizes a data action on a secret (`*`: the vault's secrets) through the vault's model,
+/// with Key Vault's 403s.
+async fn authorize(
     state: &SharedState,
     caller: &KvCaller,
     vault: &ResourceRecord,
@@ -152,15 +158,7 @@ pub(super) async fn authorize(
     })
 }
 
-async fn set_secret(
-    state: &SharedState,
-    caller: &KvCaller,
-    vault: &ResourceRecord,
-    name: &str,
-    body: &[u8],
-) -> Result<Response, KvError> {
-    check_name(name)?;
-    authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/setSecret/action", name).await?;
+async fn set_secret(state: &SharedState, vault: &ResourceRecord, name: &str, body: &[u8]) -> Result<Response, KvError> {
     let request: Value = serde_json::from_slice(body).map_err(|e| {
         KvError::bad_parameter(format!("The request body is not JSON ({e}); send {{\"value\": \"...\"}}."))
     })?;
@@ -204,13 +202,10 @@ async fn set_secret(
 
 async fn get_secret(
     state: &SharedState,
-    caller: &KvCaller,
     vault: &ResourceRecord,
     name: &str,
     version: &str,
 ) -> Result<Response, KvError> {
-    check_name(name)?;
-    authorize(state, caller, vault, "Microsoft.KeyVault/vaults/secrets/getSecret/action", name).await?;
     let not_found = || not_found(name, version);
     if !version.is_empty() && !limits::is_version_id(version) {
         return Err(not_found());

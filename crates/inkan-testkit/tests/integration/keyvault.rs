@@ -361,6 +361,21 @@ async fn a_backup_restores_into_another_vault_of_the_subscription_and_nowhere_el
     assert_eq!(status, StatusCode::CONFLICT, "{taken}");
     let (_, versions, _) = sibling.call(Method::GET, "/secrets/moved/versions?api-version=7.6", t, None).await;
     assert_eq!(versions["value"].as_array().unwrap().len(), 2, "the refused restore added nothing");
+    // A reader may not restore, and learns nothing about the blob: authorization comes first.
+    let reader_vault = kv_shared(Arc::clone(&kv.server), "kv7c", true).await;
+    reader_vault.assign(SECRETS_USER, &kv.server.admin.object_id, "00000000-0000-4000-8000-00000000ad07").await;
+    for blob in [blob.clone(), format!("{blob}x")] {
+        let (status, refused, _) =
+            reader_vault.call(Method::POST, "/secrets/restore?api-version=7.6", t, Some(json!({"value": blob}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Action: 'Microsoft.KeyVault/vaults/secrets/restore/action'"),
+            "{refused}"
+        );
+    }
     // Another inkan server (another installation, another subscription) cannot open it.
     let elsewhere = kv_on(TestServer::start().await, "kv7", true).await;
     elsewhere.assign(SECRETS_OFFICER, &elsewhere.server.admin.object_id, "00000000-0000-4000-8000-00000000ac07").await;
