@@ -12,6 +12,7 @@ mod hooks;
 mod identities;
 mod metadata;
 mod request;
+mod resource_filter;
 mod resources;
 mod role_assignments;
 mod role_definitions;

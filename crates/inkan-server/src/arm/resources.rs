@@ -7,6 +7,7 @@ use super::groups::{require_subscription, validate_tags};
 use super::hooks::{self, HookInput};
 use super::identities::{self, principals_owned_by};
 use super::request::{ArmRequest, json_response, list_response};
+use super::resource_filter::ResourceFilter;
 use crate::state::SharedState;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -138,19 +139,11 @@ pub(super) async fn list_generic(
         group_key: scope.resource_group().map(str::to_ascii_lowercase),
         ..Default::default()
     };
-    let type_filter = match req.param("$filter").map(str::trim).filter(|f| !f.is_empty()) {
-        None => None,
-        Some(f) => Some(
-            f.strip_prefix("resourceType eq '")
-                .and_then(|t| t.strip_suffix('\''))
-                .map(str::to_ascii_lowercase)
-                .ok_or_else(|| {
-                    ArmError::bad_request(
-                        "InvalidFilterInQueryString",
-                        format!("The $filter '{f}' is not supported; use resourceType eq '<namespace>/<type>'."),
-                    )
-                })?,
-        ),
+    let filter = match req.param("$filter").map(str::trim).filter(|f| !f.is_empty()) {
+        None => ResourceFilter::default(),
+        Some(f) => {
+            ResourceFilter::parse(f).map_err(|message| ArmError::bad_request("InvalidFilterInQueryString", message))?
+        }
     };
     let items = state
         .store
@@ -160,7 +153,7 @@ pub(super) async fn list_generic(
         .filter(|r| {
             r.type_key != "microsoft.resources/resourcegroups" && !r.type_key.starts_with("microsoft.authorization/")
         })
-        .filter(|r| type_filter.as_ref().is_none_or(|t| &r.type_key == t))
+        .filter(|r| filter.matches(r))
         .map(|r| {
             let mut generic = Map::new();
             for field in ["id", "name", "type", "location", "tags", "identity", "sku", "kind"] {

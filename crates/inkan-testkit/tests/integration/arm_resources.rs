@@ -385,3 +385,51 @@ async fn collections_head_filters_and_locations_behave_as_arm() {
         .await;
     assert!(assigned["value"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_generic_resource_list_filters_as_az_asks() {
+    let arm = Arm::new().await;
+    arm.ok(Method::PUT, "/resourcegroups/other?api-version=2022-09-01", Some(json!({"location": "eastus"}))).await;
+    for (group, name) in [("app", "probe"), ("other", "probe"), ("other", "second")] {
+        arm.ok(
+            Method::PUT,
+            &format!("/resourceGroups/{group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}?api-version=2023-01-31"),
+            Some(json!({"location": "japaneast"})),
+        )
+        .await;
+    }
+    let names = |listed: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = listed["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_ascii_lowercase())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let list = |filter: &str| {
+        format!("/resources?api-version=2021-04-01&$filter={}", filter.replace(' ', "%20").replace('\'', "%27"))
+    };
+    // `az keyvault show -n` / `az identity show` without a group: type and name.
+    let found = arm
+        .ok(
+            Method::GET,
+            &list("resourceType eq 'Microsoft.ManagedIdentity/userAssignedIdentities' and name eq 'SECOND'"),
+            None,
+        )
+        .await;
+    assert_eq!(names(&found), vec![arm.uai_id("second").replace("/app/", "/other/").to_ascii_lowercase()]);
+    // `az resource list -g`: the group.
+    let in_group = arm.ok(Method::GET, &list("resourceGroup eq 'other'"), None).await;
+    assert_eq!(names(&in_group).len(), 2, "{in_group}");
+    let both = arm.ok(Method::GET, &list("name eq 'probe'"), None).await;
+    assert_eq!(names(&both).len(), 2, "{both}");
+    // Anything else is a 400 that says what is supported, not an empty list.
+    let (status, refused) = arm.call(Method::GET, &list("tagName eq 'env'"), None).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("InvalidFilterInQueryString"))
+    );
+    assert!(refused["error"]["message"].as_str().unwrap().contains("name eq '<name>'"), "{refused}");
+}
