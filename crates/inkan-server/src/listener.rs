@@ -91,6 +91,33 @@ pub async fn serve(
     while connections.join_next().await.is_some() {}
 }
 
+/// Collapses repeated slashes in the path, as Azure's front doors do: clients build URLs by
+/// joining a base that ends in `/` with a path that starts with one (`az cloud register
+/// --endpoint-resource-manager https://host/` asks for `//metadata/endpoints`).
+fn collapse_slashes<B>(req: &mut http::Request<B>) {
+    let path = req.uri().path();
+    if !path.contains("//") {
+        return;
+    }
+    let mut collapsed = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && collapsed.ends_with('/')) {
+            collapsed.push(c);
+        }
+    }
+    if let Some(query) = req.uri().query() {
+        collapsed.push('?');
+        collapsed.push_str(query);
+    }
+    let mut parts = req.uri().clone().into_parts();
+    if let Ok(path_and_query) = collapsed.parse() {
+        parts.path_and_query = Some(path_and_query);
+        if let Ok(uri) = http::Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
+        }
+    }
+}
+
 async fn serve_connection<I>(
     io: TokioIo<I>,
     peer: SocketAddr,
@@ -101,6 +128,7 @@ async fn serve_connection<I>(
 {
     let service = hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
+        collapse_slashes(&mut req);
         let detach = !matches!(*req.method(), http::Method::GET | http::Method::HEAD | http::Method::OPTIONS);
         let call = router.clone().oneshot(req.map(axum::body::Body::new));
         async move {
@@ -121,5 +149,20 @@ async fn serve_connection<I>(
     let conn = builder.serve_connection_with_upgrades(io, service);
     if let Err(e) = watcher.watch(conn.into_owned()).await {
         tracing::debug!(%peer, "connection ended: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_slashes_collapse_and_the_query_stays() {
+        let mut req = http::Request::get("//metadata//endpoints?api-version=2022-09-01&x=a//b").body(()).unwrap();
+        collapse_slashes(&mut req);
+        assert_eq!(req.uri(), "/metadata/endpoints?api-version=2022-09-01&x=a//b");
+        let mut plain = http::Request::get("https://h:1/subscriptions?api-version=1").body(()).unwrap();
+        collapse_slashes(&mut plain);
+        assert_eq!(plain.uri(), "https://h:1/subscriptions?api-version=1");
     }
 }

@@ -321,6 +321,16 @@ async fn subscriptions_tenants_and_cloud_metadata() {
         .await
         .unwrap();
     assert_eq!(list[0]["name"], "inkan", "older api-versions answer the list ARM_CLOUD_METADATA_URL expects");
+    // `az cloud register --endpoint-resource-manager https://host:port/` asks for `//metadata/...`.
+    let doubled = arm
+        .server
+        .http
+        .get(format!("{}//metadata/endpoints?api-version=2022-09-01", arm.server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(doubled.status(), StatusCode::OK);
+    assert_eq!(doubled.json::<Value>().await.unwrap()["name"], "inkan");
 }
 
 #[tokio::test]
