@@ -2,7 +2,8 @@
 # Runs every inkan test on a fresh machine: formatting, lints, the Rust unit and integration
 # tests (real servers on loopback), and the end-to-end suite with the official Azure SDKs.
 # Installs what it needs: Python SDK packages into .venv-e2e (from PyPI), Node SDK packages
-# into e2e/node/node_modules (npm), the Rust SDK crates for e2e/rust (crates.io).
+# into e2e/node/node_modules (npm), the Azure CLI into .venv-az (PyPI), the Rust SDK crates
+# for e2e/rust (crates.io).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +29,12 @@ if [ ! -x .venv-e2e/bin/python ]; then
   python3 -m venv .venv-e2e
 fi
 .venv-e2e/bin/pip install --quiet --disable-pip-version-check -r e2e/python/requirements.txt
+
+step "Azure CLI (.venv-az, its own venv: it pins older SDK packages)"
+if [ ! -x .venv-az/bin/python ]; then
+  python3 -m venv .venv-az
+fi
+.venv-az/bin/pip install --quiet --disable-pip-version-check azure-cli==2.91.0
 
 step "Node SDKs (e2e/node/node_modules)"
 (cd e2e/node && npm install --no-audit --no-fund --silent)

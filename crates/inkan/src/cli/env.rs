@@ -4,7 +4,7 @@
 
 use clap::Args;
 use inkan_server::config::default_data_dir;
-use inkan_server::data_dir::DataDir;
+use inkan_server::data_dir::{DataDir, ServerInfo};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Args)]
@@ -70,17 +70,9 @@ pub async fn lines(args: &EnvArgs) -> anyhow::Result<Vec<(String, String)>> {
         set("AZURE_CLIENT_ID", &creds.client_id);
         set("AZURE_CLIENT_SECRET", &creds.client_secret);
     }
-    // ARM's endpoint for scripts and SDK clients that take a base URL, and the cloud metadata
-    // that az (ARM_CLOUD_METADATA_URL) loads: resource manager, Key Vault and registry suffixes.
+    // ARM's endpoint for scripts and SDK clients that take a base URL.
     set("AZURE_RESOURCE_MANAGER_ENDPOINT", &format!("{}/", info.url));
-    set("ARM_CLOUD_METADATA_URL", &format!("{}/metadata/endpoints?api-version=2019-05-01", info.url));
-    // MSAL (az, ClientSecretCredential) otherwise asks login.microsoftonline.com to vouch for
-    // the authority; inkan answers instance discovery itself, az needs this to skip it.
-    set("AZURE_CORE_INSTANCE_DISCOVERY", "false");
-    let bundle = info.ca_bundle_file.display().to_string();
-    for var in ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"] {
-        set(var, &bundle);
-    }
+    lines.extend(cloud_lines(&info));
     lines.insert(
         0,
         (
@@ -124,14 +116,27 @@ async fn workload_lines(args: &EnvArgs, dir: &DataDir, target: &str) -> anyhow::
             lines.push((k.clone(), v.as_str().unwrap_or_default().to_owned()));
         }
     }
-    let info = dir.server_info().ok();
-    if let Some(info) = info {
-        let bundle = info.ca_bundle_file.display().to_string();
-        for var in ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"] {
-            lines.push((var.into(), bundle.clone()));
-        }
+    if let Ok(info) = dir.server_info() {
+        // `az login --identity` in a workload's shell then talks to inkan's ARM, not Azure's.
+        lines.extend(cloud_lines(&info));
     }
     Ok(lines)
+}
+
+/// What az and the SDKs need to reach this server, for the administrator and workloads alike:
+/// the cloud metadata az loads (ARM_CLOUD_METADATA_URL: resource manager, Key Vault and
+/// registry suffixes), instance discovery off (MSAL would ask login.microsoftonline.com to
+/// vouch for the authority; az reads the variable), and the CA bundle in each SDK's variable.
+fn cloud_lines(info: &ServerInfo) -> Vec<(String, String)> {
+    let mut lines = vec![
+        ("ARM_CLOUD_METADATA_URL".to_owned(), format!("{}/metadata/endpoints?api-version=2019-05-01", info.url)),
+        ("AZURE_CORE_INSTANCE_DISCOVERY".to_owned(), "false".to_owned()),
+    ];
+    let bundle = info.ca_bundle_file.display().to_string();
+    for var in ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"] {
+        lines.push((var.to_owned(), bundle.clone()));
+    }
+    lines
 }
 
 /// Quotes a value for bash: single quotes, with `'` written as `'\''`.

@@ -1,0 +1,86 @@
+"""The Azure CLI (`az`, its own venv .venv-az) against inkan, configured only by what `inkan env`
+exports: ARM_CLOUD_METADATA_URL makes inkan az's cloud (no `az cloud register`), instance
+discovery is off, the CA bundle comes from REQUESTS_CA_BUNDLE. Each identity has its own
+AZURE_CONFIG_DIR, as on separate machines."""
+import json
+import os
+import socket
+import subprocess
+
+import pytest
+
+from conftest import INKAN, ROOT
+
+AZ = ROOT / ".venv-az" / "bin" / "az"
+QUIET = ["-e", "AZURE_CORE_COLLECT_TELEMETRY=false", "-e", "AZURE_CORE_SURVEY_MESSAGE=false"]
+
+
+def _clean_env():
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "IDENTITY_", "MSI_", "ARM_"))}
+
+
+@pytest.fixture(scope="module")
+def az_world(inkan, tmp_path_factory):
+    assert AZ.exists(), f"{AZ} is missing: scripts/test.sh installs azure-cli into .venv-az"
+    try:
+        socket.gethostbyname("rbac-kv.vault.localhost")
+    except OSError:
+        pytest.skip("vault hosts do not resolve; scripts/test.sh adds them in a private namespace (`inkan hosts` prints the lines)")
+    inkan.cli("apply", str(ROOT / "examples" / "vm-keyvault.yaml"))
+    sub = inkan.env["AZURE_SUBSCRIPTION_ID"]
+    vault_id = f"/subscriptions/{sub}/resourceGroups/vm-demo/providers/Microsoft.KeyVault/vaults/rbac-kv"
+    object_id = json.loads((inkan.data_dir / "admin.json").read_text())["objectId"]
+    made = inkan.cli("role", "assignment", "create", "--role", "Key Vault Secrets Officer", "--assignee", object_id,
+                     "--scope", vault_id, check=False)
+    assert made.returncode == 0 or "RoleAssignmentExists" in made.stdout + made.stderr, made
+    return {"configs": tmp_path_factory.mktemp("az-config"), "sub": sub}
+
+
+def az_as_admin(inkan, az_world, *args, check=True):
+    """`az ARGS` in the administrator's shell (`eval "$(inkan env --admin)"`)."""
+    env = {**_clean_env(), **inkan.env, "AZURE_CONFIG_DIR": str(az_world["configs"] / "admin"),
+           "AZURE_CORE_COLLECT_TELEMETRY": "false", "AZURE_CORE_SURVEY_MESSAGE": "false"}
+    out = subprocess.run([str(AZ), *args, "-o", "json"], capture_output=True, text=True, env=env, timeout=180)
+    assert out.returncode == 0 or not check, f"az {' '.join(args)}: {out.stderr}"
+    return out
+
+
+def az_as(inkan, az_world, target, *args, check=True):
+    """`az ARGS` as a workload (`inkan exec --as TARGET`), with its own az configuration."""
+    config = az_world["configs"] / target.replace("/", "-")
+    out = subprocess.run([str(INKAN), "exec", "--as", target, "--data-dir", str(inkan.data_dir),
+                          "-e", f"AZURE_CONFIG_DIR={config}", *QUIET, "--", str(AZ), *args, "-o", "json"],
+                         capture_output=True, text=True, env=_clean_env(), timeout=180)
+    assert out.returncode == 0 or not check, f"az {' '.join(args)} as {target}: {out.stderr}"
+    return out
+
+
+def test_az_signs_in_as_a_service_principal_and_manages_secrets(inkan, az_world):
+    env = inkan.env
+    az_as_admin(inkan, az_world, "login", "--service-principal", "-u", env["AZURE_CLIENT_ID"], "-p",
+                env["AZURE_CLIENT_SECRET"], "--tenant", env["AZURE_TENANT_ID"])
+    account = json.loads(az_as_admin(inkan, az_world, "account", "show").stdout)
+    assert account["id"] == az_world["sub"] and account["tenantId"] == env["AZURE_TENANT_ID"], account
+    # Found by name alone: az lists /resources with `resourceType eq ... and name eq ...`.
+    vault = json.loads(az_as_admin(inkan, az_world, "keyvault", "show", "-n", "rbac-kv").stdout)
+    assert vault["properties"]["vaultUri"].startswith("https://rbac-kv.vault.localhost:"), vault
+    az_as_admin(inkan, az_world, "keyvault", "secret", "set", "--vault-name", "rbac-kv", "-n", "az-secret", "--value", "from-az")
+    shown = json.loads(az_as_admin(inkan, az_world, "keyvault", "secret", "show", "--vault-name", "rbac-kv", "-n", "az-secret").stdout)
+    assert shown["value"] == "from-az", shown
+    listed = json.loads(az_as_admin(inkan, az_world, "keyvault", "secret", "list", "--vault-name", "rbac-kv").stdout)
+    assert any(s["name"] == "az-secret" for s in listed), listed
+
+
+def test_az_as_a_vm_signs_in_with_its_managed_identity_and_reads_but_may_not_write(inkan, az_world):
+    az_as_admin(inkan, az_world, "keyvault", "secret", "set", "--vault-name", "rbac-kv", "-n", "vm-reads", "--value", "for-the-vm")
+    az_as(inkan, az_world, "vm-demo/win-vm", "login", "--identity", "--allow-no-subscriptions")
+    token = json.loads(az_as(inkan, az_world, "vm-demo/win-vm", "account", "get-access-token", "--resource",
+                             "https://vault.azure.net").stdout)
+    assert token["accessToken"].count(".") == 2 and token["tenant"] == inkan.env["AZURE_TENANT_ID"], token
+    read = json.loads(az_as(inkan, az_world, "vm-demo/win-vm", "keyvault", "secret", "show", "--vault-name", "rbac-kv",
+                            "-n", "vm-reads").stdout)
+    assert read["value"] == "for-the-vm", read
+    refused = az_as(inkan, az_world, "vm-demo/win-vm", "keyvault", "secret", "set", "--vault-name", "rbac-kv", "-n",
+                    "vm-reads", "--value", "nope", check=False)
+    assert refused.returncode != 0, refused.stdout
+    assert "ForbiddenByRbac" in refused.stderr and "Key Vault Secrets Officer" in refused.stderr, refused.stderr
