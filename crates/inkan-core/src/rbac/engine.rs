@@ -247,6 +247,18 @@ impl Policy {
         }
     }
 
+    /// Whether `principal` holds, in effect at `now`, a role with control-plane permissions
+    /// at `scope`, above it or anywhere below it. ARM lists a subscription to a principal with
+    /// access to anything inside it (a Reader on one resource group sees the subscription).
+    pub fn has_access_within(&self, principal: &str, scope: &str, now: i64) -> bool {
+        let scope = scope.to_ascii_lowercase();
+        self.assignments_of(principal).iter().any(|a| {
+            a.effective_at <= now
+                && (scope_applies(&scope, &a.scope) || scope_applies(&a.scope, &scope))
+                && self.roles.get(&a.role).is_some_and(|r| r.blocks.iter().any(|b| !b.actions.is_empty()))
+        })
+    }
+
     /// The most specific roles that would grant `action` (narrowest first), for hints.
     pub fn roles_granting(&self, action: &str, data: bool) -> Vec<&Role> {
         let action = action.to_ascii_lowercase();

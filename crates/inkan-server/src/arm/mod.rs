@@ -55,12 +55,27 @@ pub async fn dispatch(
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
+/// The `{id}` of a path under `/subscriptions/{id}`.
+fn subscription_of(path: &str) -> Option<&str> {
+    let mut segments = path.trim_start_matches('/').split('/');
+    let first = segments.next()?;
+    let id = segments.next().filter(|id| !id.is_empty())?;
+    first.eq_ignore_ascii_case("subscriptions").then_some(id)
+}
+
 async fn route(state: &SharedState, caller: &Caller, req: &ArmRequest, path: &str) -> Result<Response, ArmError> {
     if path.trim_end_matches('/').eq_ignore_ascii_case("/tenants") {
         req.api_version_for("Microsoft.Resources/tenants")?;
         return subscriptions::list_tenants(state, caller, req).await;
     }
     let parsed = parse_path(path).map_err(|e| ArmError::invalid_resource_id(&e))?;
+    // An unknown subscription is 404 before anything else is decided, as in ARM (and no hint
+    // ever suggests a role at a subscription that does not exist).
+    if let Some(sub) = subscription_of(path)
+        && !subscriptions::exists(state, sub).await?
+    {
+        return Err(ArmError::subscription_not_found(sub));
+    }
     match parsed {
         ArmPath::Subscriptions => subscriptions::list(state, caller, req).await,
         ArmPath::ResourceGroups(sub) => groups::list(state, caller, req, &sub).await,

@@ -13,15 +13,20 @@ use serde_json::{Value, json};
 pub(super) async fn list(state: &SharedState, caller: &Caller, req: &ArmRequest) -> Result<Response, ArmError> {
     req.api_version_for("Microsoft.Resources/subscriptions")?;
     req.require_get("the subscription collection")?;
-    // A caller sees the subscriptions it may read; `az login` then picks from that list.
+    // A caller sees the subscriptions it may read, or holds a control-plane role somewhere
+    // inside (as in ARM); `az login` then picks from that list. Data-plane roles alone (Key
+    // Vault Secrets User on a vault) show none, and az needs --allow-no-subscriptions.
+    let policy = state.authz.policy();
+    let now = state.clock.unix();
     let visible: Vec<Value> = state
         .store
         .subscriptions()
         .await?
         .iter()
         .filter(|s| {
-            authorize(state, caller, "Microsoft.Resources/subscriptions/read", &format!("/subscriptions/{}", s.id))
-                .is_ok()
+            let scope = format!("/subscriptions/{}", s.id);
+            authorize(state, caller, "Microsoft.Resources/subscriptions/read", &scope).is_ok()
+                || policy.has_access_within(&caller.object_id, &scope, now)
         })
         .map(render)
         .collect();

@@ -316,3 +316,39 @@ async fn escalation_paths_are_closed() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "roleDefinitions/write is needed at every assignable scope: {refused}");
 }
+
+#[tokio::test]
+async fn a_subscription_is_listed_to_whoever_has_a_control_plane_role_inside_it() {
+    let w = world().await;
+    let listing = "/subscriptions?api-version=2022-12-01";
+    let vault = format!("/subscriptions/{}/resourceGroups/app/providers/Microsoft.KeyVault/vaults/listed-kv", w.sub);
+    let (status, _) = w
+        .server
+        .arm(
+            Method::PUT,
+            &format!("{vault}?api-version=2026-02-01"),
+            Some(json!({"location": "eastus", "properties": {"tenantId": w.server.tenant(),
+                "sku": {"family": "A", "name": "standard"}, "enableRbacAuthorization": true}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    // A data-plane role alone shows no subscription (az login --identity then needs
+    // --allow-no-subscriptions, as in Azure).
+    w.assign(SECRETS_USER, &vault, "00000000-0000-4000-8000-0000000000b1").await;
+    let (status, listed) = w.as_caller(Method::GET, listing, json!({})).await;
+    assert_eq!((status, listed["value"].as_array().unwrap().len()), (StatusCode::OK, 0), "{listed}");
+    // Reader on one resource group: the subscription is listed.
+    w.assign(READER, &format!("/subscriptions/{}/resourceGroups/app", w.sub), "00000000-0000-4000-8000-0000000000b2")
+        .await;
+    let (_, listed) = w.as_caller(Method::GET, listing, json!({})).await;
+    assert_eq!(listed["value"][0]["subscriptionId"], w.sub, "{listed}");
+    // A subscription that does not exist is 404 before authorization, with no hint to assign
+    // a role there.
+    let ghost = "/subscriptions/00000000-1111-2222-3333-444444444444/providers/Microsoft.Compute/virtualMachines?api-version=2024-07-01";
+    let (status, missing) = w.as_caller(Method::GET, ghost, json!({})).await;
+    assert_eq!(
+        (status, missing["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("SubscriptionNotFound")),
+        "{missing}"
+    );
+}
