@@ -85,7 +85,8 @@ pub(super) fn token(
             (SelectionError::NotFound | SelectionError::Ambiguous, Selector::None) => format!(
                 "inkan: no identity was selected, so App Service looked for the system-assigned identity of {name}, which it does \
                  not have; {what}. Select a user-assigned identity with client_id=<client id>: set AZURE_CLIENT_ID for \
-                 DefaultAzureCredential, or pass managed_identity_client_id / ManagedIdentityCredential(client_id=...)."
+                 DefaultAzureCredential, or pass managed_identity_client_id / ManagedIdentityCredential(client_id=...) \
+                 (az: az login --identity --client-id <client id>)."
             ),
             _ => format!("inkan: the requested identity is not attached to {name}; {what}.{}", workload.detachment_hint(&selector)),
         };

@@ -226,7 +226,8 @@ fn selection_error(state: &SharedState, workload: &Workload, selector: &Selector
             format!(
                 "Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token \
                  request. inkan: {name} has no system-assigned identity and several user-assigned ones; {what}. Pick one with \
-                 client_id=<client id> (AZURE_CLIENT_ID for DefaultAzureCredential, ManagedIdentityCredential(client_id=...))."
+                 client_id=<client id> (AZURE_CLIENT_ID for DefaultAzureCredential, ManagedIdentityCredential(client_id=...), \
+                 az login --identity --client-id <client id>)."
             ),
         ),
         SelectionError::NotFound => {
