@@ -224,13 +224,20 @@ pub fn explain(policy: &Policy, decision: &Decision, principal: &str, action: &s
         format!("; elsewhere it has {}", decision.elsewhere.iter().take(5).map(describe).collect::<Vec<_>>().join(", "))
     };
     let kind = if data { "data action" } else { "action" };
+    // A data action on a secret is usually granted at its vault (one assignment for every
+    // secret of the vault); the refusal names the exact scope it was asked at above.
+    let grant_at = crate::vault_access::vault_of(scope)
+        .filter(|_| data)
+        .map_or_else(|| scope.to_owned(), |vault| vault.as_str().to_owned());
     let suggestion = policy
         .roles_granting(action, data)
         .first()
         .map(|r| {
             format!(
-                " The role '{}' at '{scope}' (or above) would grant it: inkan role assignment create --role \"{}\" --assignee {principal} --scope {scope}",
-                r.name, r.name
+                " The role '{}' at '{grant_at}' (or above) would grant it: inkan role assignment create --role \"{}\" \
+                 --assignee {principal} --scope {grant_at} (az: az role assignment create --role \"{}\" --assignee-object-id \
+                 {principal} --assignee-principal-type ServicePrincipal --scope {grant_at})",
+                r.name, r.name, r.name
             )
         })
         .unwrap_or_default();

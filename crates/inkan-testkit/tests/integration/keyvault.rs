@@ -127,6 +127,13 @@ async fn set_and_get_with_rbac_and_forbidden_by_rbac_first() {
         message.contains("inkan: ") && message.contains("Key Vault Secrets Officer"),
         "the hint names the role: {message}"
     );
+    let vault = format!("/subscriptions/{}/resourceGroups/app/providers/Microsoft.KeyVault/vaults/kv2", kv.sub);
+    assert!(
+        message
+            .contains(&format!("--scope {vault} (az: az role assignment create --role \"Key Vault Secrets Officer\""))
+            && message.contains(&format!("--assignee-principal-type ServicePrincipal --scope {vault})")),
+        "the hint grants at the vault, in inkan's and az's words: {message}"
+    );
 
     kv.assign(SECRETS_OFFICER, &kv.server.admin.object_id, "00000000-0000-4000-8000-00000000aa01").await;
     let body = json!({"value": "hunter2", "contentType": "text/plain", "tags": {"env": "dev"}});
