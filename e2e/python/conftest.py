@@ -60,9 +60,12 @@ def running_inkan(data_dir: Path, *extra: str):
     deadline = time.monotonic() + 30
     while not info_file.exists():
         if process.poll() is not None:
+            log.close()
             pytest.fail(f"inkan serve exited with {process.returncode}: {log_path.read_text()}")
         if time.monotonic() > deadline:
             process.kill()
+            process.wait()
+            log.close()
             pytest.fail("inkan serve did not become ready within 30 s")
         time.sleep(0.05)
     try:
@@ -70,11 +73,13 @@ def running_inkan(data_dir: Path, *extra: str):
     finally:
         process.terminate()
         try:
-            assert process.wait(timeout=30) == 0, "inkan serve must exit cleanly on SIGTERM"
-        finally:
-            if process.poll() is None:
-                process.kill()
-            log.close()
+            code = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = process.wait()
+        log.close()
+    # Outside `finally`: a failing test's own error is not hidden by this one.
+    assert code == 0, f"inkan serve must exit cleanly on SIGTERM (exit {code}): {log_path.read_text()[-2000:]}"
 
 
 @pytest.fixture(scope="session")

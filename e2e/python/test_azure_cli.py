@@ -33,7 +33,11 @@ def az_world(inkan, tmp_path_factory):
     made = inkan.cli("role", "assignment", "create", "--role", "Key Vault Secrets Officer", "--assignee", object_id,
                      "--scope", vault_id, check=False)
     assert made.returncode == 0 or "RoleAssignmentExists" in made.stdout + made.stderr, made
-    return {"configs": tmp_path_factory.mktemp("az-config"), "sub": sub}
+    world = {"configs": tmp_path_factory.mktemp("az-config"), "sub": sub}
+    env = inkan.env
+    az_as_admin(inkan, world, "login", "--service-principal", "-u", env["AZURE_CLIENT_ID"], "-p",
+                env["AZURE_CLIENT_SECRET"], "--tenant", env["AZURE_TENANT_ID"])
+    return world
 
 
 def az_as_admin(inkan, az_world, *args, check=True):
@@ -55,10 +59,8 @@ def az_as(inkan, az_world, target, *args, check=True):
     return out
 
 
-def test_az_signs_in_as_a_service_principal_and_manages_secrets(inkan, az_world):
+def test_az_signed_in_as_a_service_principal_manages_secrets(inkan, az_world):
     env = inkan.env
-    az_as_admin(inkan, az_world, "login", "--service-principal", "-u", env["AZURE_CLIENT_ID"], "-p",
-                env["AZURE_CLIENT_SECRET"], "--tenant", env["AZURE_TENANT_ID"])
     account = json.loads(az_as_admin(inkan, az_world, "account", "show").stdout)
     assert account["id"] == az_world["sub"] and account["tenantId"] == env["AZURE_TENANT_ID"], account
     # Found by name alone: az lists /resources with `resourceType eq ... and name eq ...`.

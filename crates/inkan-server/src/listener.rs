@@ -2,7 +2,8 @@
 //!
 //! On shutdown the listener stops accepting, then waits (up to [`DRAIN_TIMEOUT`]) for requests
 //! in flight to finish before the server's task ends; connections still open after that are
-//! closed, so nothing of this server runs once it has stopped.
+//! closed. Writes detached from their connection (below) are waited for too, within the same
+//! drain timeout, so a restart on the same data directory never races a write of the last run.
 //!
 //! A request that may change state (any method but GET, HEAD and OPTIONS) runs on a task of its
 //! own, to its end, even if its client goes away: a closed connection drops the request's
@@ -20,6 +21,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
+use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 /// How long shutdown waits for in-flight requests.
@@ -59,6 +61,7 @@ pub async fn serve(
     let acceptor = tls.map(TlsAcceptor::from);
     let graceful = GracefulShutdown::new();
     let mut connections = tokio::task::JoinSet::new();
+    let writes = TaskTracker::new();
     loop {
         tokio::select! {
             conn = accepted.recv() => {
@@ -67,14 +70,15 @@ pub async fn serve(
                 let acceptor = acceptor.clone();
                 let router = router.clone();
                 let watcher = graceful.watcher();
+                let writes = writes.clone();
                 connections.spawn(async move {
                     match acceptor {
                         Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                            Ok(Ok(tls)) => serve_connection(TokioIo::new(tls), peer, router, watcher).await,
+                            Ok(Ok(tls)) => serve_connection(TokioIo::new(tls), peer, router, watcher, writes).await,
                             Ok(Err(e)) => tracing::debug!(%peer, "TLS handshake failed: {e}"),
                             Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                         },
-                        None => serve_connection(TokioIo::new(tcp), peer, router, watcher).await,
+                        None => serve_connection(TokioIo::new(tcp), peer, router, watcher, writes).await,
                     }
                 });
             }
@@ -84,7 +88,12 @@ pub async fn serve(
     for a in acceptors {
         a.abort();
     }
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
+    writes.close();
+    let drained = async {
+        graceful.shutdown().await;
+        writes.wait().await;
+    };
+    if tokio::time::timeout(DRAIN_TIMEOUT, drained).await.is_err() {
         tracing::warn!("shutdown: requests still in flight after {DRAIN_TIMEOUT:?}; closing");
     }
     connections.abort_all();
@@ -123,6 +132,7 @@ async fn serve_connection<I>(
     peer: SocketAddr,
     router: Router,
     watcher: hyper_util::server::graceful::Watcher,
+    writes: TaskTracker,
 ) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -131,11 +141,10 @@ async fn serve_connection<I>(
         collapse_slashes(&mut req);
         let detach = !matches!(*req.method(), http::Method::GET | http::Method::HEAD | http::Method::OPTIONS);
         let call = router.clone().oneshot(req.map(axum::body::Body::new));
+        let writes = detach.then(|| writes.clone());
         async move {
-            if !detach {
-                return call.await;
-            }
-            match tokio::spawn(call).await {
+            let Some(writes) = writes else { return call.await };
+            match writes.spawn(call).await {
                 Ok(response) => response,
                 Err(e) => {
                     tracing::error!(%peer, "request task failed: {e}");

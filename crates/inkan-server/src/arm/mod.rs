@@ -3,7 +3,8 @@
 //! ARM paths are a grammar, not a fixed route table (`{scope}/providers/{ns}/{type}/{name}`
 //! nests to any depth), so one handler parses the path with
 //! [`inkan_core::arm::parse_path`] and dispatches to the operation for what it addresses.
-//! Order of checks follows ARM: authentication, then api-version, then the path, then the body.
+//! Order of checks follows ARM: authentication, the path (an unknown subscription is 404 at
+//! once), then api-version, authorization and the body.
 
 mod auth;
 mod error;

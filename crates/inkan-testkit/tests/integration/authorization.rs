@@ -342,6 +342,9 @@ async fn a_subscription_is_listed_to_whoever_has_a_control_plane_role_inside_it(
         .await;
     let (_, listed) = w.as_caller(Method::GET, listing, json!({})).await;
     assert_eq!(listed["value"][0]["subscriptionId"], w.sub, "{listed}");
+    let (status, one) =
+        w.as_caller(Method::GET, &format!("/subscriptions/{}?api-version=2022-12-01", w.sub), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "what is listed can be read: {one}");
     // A subscription that does not exist is 404 before authorization, with no hint to assign
     // a role there.
     let ghost = "/subscriptions/00000000-1111-2222-3333-444444444444/providers/Microsoft.Compute/virtualMachines?api-version=2024-07-01";
