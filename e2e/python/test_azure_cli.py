@@ -86,3 +86,25 @@ def test_az_as_a_vm_signs_in_with_its_managed_identity_and_reads_but_may_not_wri
                     "vm-reads", "--value", "nope", check=False)
     assert refused.returncode != 0, refused.stdout
     assert "ForbiddenByRbac" in refused.stderr and "Key Vault Secrets Officer" in refused.stderr, refused.stderr
+
+
+def test_az_role_assignments_resolve_principals_through_inkans_graph(inkan, az_world):
+    """`--assignee` by application id (servicePrincipals filter) and by object id (getByIds);
+    a VM given Reader on its group then sees the subscription at `az login --identity`."""
+    sub = az_world["sub"]
+    vault_id = f"/subscriptions/{sub}/resourceGroups/vm-demo/providers/Microsoft.KeyVault/vaults/rbac-kv"
+    az_as_admin(inkan, az_world, "role", "assignment", "create", "--role", "Key Vault Reader",
+                "--assignee", inkan.env["AZURE_CLIENT_ID"], "--scope", vault_id)
+    listed = json.loads(az_as_admin(inkan, az_world, "role", "assignment", "list", "--scope", vault_id).stdout)
+    admin_oid = json.loads((inkan.data_dir / "admin.json").read_text())["objectId"]
+    mine = [a for a in listed if a["principalId"] == admin_oid and a["roleDefinitionName"] == "Key Vault Reader"]
+    assert mine and mine[0]["principalType"] == "ServicePrincipal", listed
+    assert mine[0]["principalName"] == inkan.env["AZURE_CLIENT_ID"], "az filled the name from inkan's Graph"
+    vm = json.loads(az_as_admin(inkan, az_world, "vm", "show", "-g", "vm-demo", "-n", "win-vm").stdout)
+    vm_oid = vm["identity"]["principalId"]
+    az_as_admin(inkan, az_world, "role", "assignment", "create", "--role", "Reader", "--assignee", vm_oid,
+                "--scope", f"/subscriptions/{sub}/resourceGroups/vm-demo")
+    fresh = {**az_world, "configs": az_world["configs"] / "reader"}
+    az_as(inkan, fresh, "vm-demo/win-vm", "login", "--identity")
+    account = json.loads(az_as(inkan, fresh, "vm-demo/win-vm", "account", "show").stdout)
+    assert account["id"] == sub, account

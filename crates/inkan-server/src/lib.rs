@@ -12,6 +12,7 @@ pub mod authz;
 pub mod bootstrap;
 pub mod config;
 pub mod data_dir;
+pub mod graph;
 pub mod hosts;
 pub mod identity;
 pub mod keyring;
@@ -157,6 +158,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(sts::routes())
         .merge(admin::routes())
         .merge(hosts::routes())
+        .merge(graph::routes())
         .fallback(arm::dispatch)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), keyvault::route_vault_hosts))
         .layer(CatchPanicLayer::custom(|_| arm::ArmError::internal().into_response_owned()))

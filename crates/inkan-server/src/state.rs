@@ -73,6 +73,7 @@ impl KnownResources {
         list.push(format!("{}/", urls.base));
         list.push(format!("https://{}", urls.vault_suffix()));
         list.push(format!("https://{}", urls.registry_suffix()));
+        list.push(format!("{}/", urls.graph_base()));
         let normalized = list.iter().map(|r| Self::normalize(r)).collect();
         Self { list, normalized }
     }

@@ -34,6 +34,12 @@ impl PublicUrls {
         self.suffix("azurecr")
     }
 
+    /// Microsoft Graph's base URL and resource on inkan (`https://localhost:8443/graph`): the
+    /// cloud metadata's `microsoftGraphResourceId`, so az sends its directory lookups here.
+    pub fn graph_base(&self) -> String {
+        format!("{}/graph", self.base)
+    }
+
     /// The DNS names the server certificate covers.
     pub fn certificate_names(&self) -> Vec<String> {
         let d = &self.domain;

@@ -4,6 +4,7 @@
 mod arm_bad_input;
 mod arm_resources;
 mod authorization;
+mod graph;
 mod identity;
 mod keys;
 mod keyvault;

@@ -1,0 +1,121 @@
+//! The minimal Microsoft Graph az uses around role assignments: service principals by
+//! application id and by object id, `/me` as Graph answers an application, each request with a
+//! token for this Graph from a caller who manages resources.
+
+use inkan_testkit::TestServer;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn call(
+    server: &TestServer,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = server.http.request(method, format!("{}/graph/v1.0{path}", server.base));
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        request = request.json(&b);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn az_finds_principals_by_application_id_and_object_id() {
+    let server = TestServer::start().await;
+    // The cloud metadata sends az here.
+    let cloud: Value = server
+        .http
+        .get(format!("{}/metadata/endpoints?api-version=2022-09-01", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cloud["microsoftGraphResourceId"], format!("{}/graph/", server.base));
+    // az asks for `<resource>/.default` with the resource's trailing slash.
+    let token = server.admin_token_for(&format!("{}/graph//.default", server.base)).await;
+    let t = Some(token.as_str());
+    let filter = format!("servicePrincipalNames/any(c:c eq '{}')", server.admin.client_id);
+    let (status, found) =
+        call(&server, Method::GET, &format!("/servicePrincipals?$filter={}", filter.replace(' ', "%20")), t, None)
+            .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let admin = &found["value"][0];
+    assert_eq!(
+        (admin["id"].as_str(), admin["appId"].as_str(), admin["servicePrincipalType"].as_str()),
+        (Some(server.admin.object_id.as_str()), Some(server.admin.client_id.as_str()), Some("Application"))
+    );
+    // A managed identity, by object id, as az's getByIds.
+    let sub = server.subscription();
+    let vm = format!("/subscriptions/{sub}/resourceGroups/app/providers/Microsoft.Compute/virtualMachines/vm1");
+    server
+        .arm(
+            Method::PUT,
+            &format!("/subscriptions/{sub}/resourcegroups/app?api-version=2022-09-01"),
+            Some(json!({"location": "eastus"})),
+        )
+        .await;
+    let (_, created) = server
+        .arm(
+            Method::PUT,
+            &format!("{vm}?api-version=2024-07-01"),
+            Some(json!({"location": "eastus", "identity": {"type": "SystemAssigned"}})),
+        )
+        .await;
+    let vm_oid = created["identity"]["principalId"].as_str().unwrap().to_owned();
+    let unknown = "00000000-0000-4000-8000-0000000000ff";
+    let body = json!({"ids": [vm_oid, unknown], "types": ["user", "group", "servicePrincipal", "directoryObjectPartnerReference"]});
+    let (status, stubs) = call(&server, Method::POST, "/directoryObjects/getByIds", t, Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{stubs}");
+    assert_eq!(stubs["value"].as_array().unwrap().len(), 1, "ids that name nothing are left out: {stubs}");
+    assert_eq!(
+        (stubs["value"][0]["@odata.type"].as_str(), stubs["value"][0]["servicePrincipalType"].as_str()),
+        (Some("#microsoft.graph.servicePrincipal"), Some("ManagedIdentity"))
+    );
+    assert_eq!(
+        stubs["value"][0]["alternativeNames"][0].as_str().map(str::to_ascii_lowercase),
+        Some(vm.to_ascii_lowercase())
+    );
+    let (status, one) = call(&server, Method::GET, &format!("/servicePrincipals/{vm_oid}"), t, None).await;
+    assert_eq!((status, one["id"].as_str()), (StatusCode::OK, Some(vm_oid.as_str())));
+    let (status, missing) = call(&server, Method::GET, &format!("/servicePrincipals/{unknown}"), t, None).await;
+    assert_eq!((status, missing["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("Request_ResourceNotFound")));
+    let (status, me) = call(&server, Method::GET, "/me", t, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(me["error"]["message"].as_str().unwrap().contains("delegated authentication flow"), "{me}");
+    let (status, unsupported) =
+        call(&server, Method::GET, "/servicePrincipals?$filter=displayName%20eq%20'x'", t, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{unsupported}");
+
+    // Without a token, with another resource's token, or as a workload with no control-plane
+    // role: refused.
+    let (status, _) = call(&server, Method::GET, "/me", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let arm_token = server.admin_token().await;
+    let (status, wrong) = call(&server, Method::GET, "/me", Some(&arm_token), None).await;
+    assert_eq!(
+        (status, wrong["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("InvalidAuthenticationToken"))
+    );
+    let url = format!(
+        "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource={}/graph/",
+        server.imds_base(&vm),
+        server.base
+    );
+    let vm_token: Value = server.http.get(url).header("Metadata", "true").send().await.unwrap().json().await.unwrap();
+    let (status, denied) =
+        call(&server, Method::GET, &format!("/servicePrincipals/{vm_oid}"), vm_token["access_token"].as_str(), None)
+            .await;
+    assert_eq!(
+        (status, denied["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("Authorization_RequestDenied")),
+        "{denied}"
+    );
+}
