@@ -235,8 +235,8 @@ pub fn explain(policy: &Policy, decision: &Decision, principal: &str, action: &s
         .map(|r| {
             format!(
                 " The role '{}' at '{grant_at}' (or above) would grant it: inkan role assignment create --role \"{}\" \
-                 --assignee {principal} --scope {grant_at} (az: az role assignment create --role \"{}\" --assignee-object-id \
-                 {principal} --assignee-principal-type ServicePrincipal --scope {grant_at})",
+                 --assignee {principal} --scope {grant_at} (az: az role assignment create --role \"{}\" --assignee \
+                 {principal} --scope {grant_at})",
                 r.name, r.name, r.name
             )
         })

@@ -131,7 +131,7 @@ async fn set_and_get_with_rbac_and_forbidden_by_rbac_first() {
     assert!(
         message
             .contains(&format!("--scope {vault} (az: az role assignment create --role \"Key Vault Secrets Officer\""))
-            && message.contains(&format!("--assignee-principal-type ServicePrincipal --scope {vault})")),
+            && message.contains(&format!("--assignee {} --scope {vault})", kv.server.admin.object_id)),
         "the hint grants at the vault, in inkan's and az's words: {message}"
     );
 
