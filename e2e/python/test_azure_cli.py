@@ -71,6 +71,10 @@ def test_az_signed_in_as_a_service_principal_manages_secrets(inkan, az_world):
     assert shown["value"] == "from-az", shown
     listed = json.loads(az_as_admin(inkan, az_world, "keyvault", "secret", "list", "--vault-name", "rbac-kv").stdout)
     assert any(s["name"] == "az-secret" for s in listed), listed
+    # What deployment scripts run first.
+    az_as_admin(inkan, az_world, "provider", "register", "--namespace", "Microsoft.KeyVault", "--wait")
+    provider = json.loads(az_as_admin(inkan, az_world, "provider", "show", "-n", "Microsoft.KeyVault").stdout)
+    assert provider["registrationState"] == "Registered", provider
 
 
 def test_az_as_a_vm_signs_in_with_its_managed_identity_and_reads_but_may_not_write(inkan, az_world):

@@ -12,6 +12,7 @@ mod groups;
 mod hooks;
 mod identities;
 mod metadata;
+mod providers;
 mod request;
 mod resource_filter;
 mod resources;
@@ -68,6 +69,14 @@ async fn route(state: &SharedState, caller: &Caller, req: &ArmRequest, path: &st
     if path.trim_end_matches('/').eq_ignore_ascii_case("/tenants") {
         req.api_version_for("Microsoft.Resources/tenants")?;
         return subscriptions::list_tenants(state, caller, req).await;
+    }
+    if let Some(provider_path) = providers::parse(path) {
+        if let Some(sub) = provider_path.subscription
+            && !subscriptions::exists(state, sub).await?
+        {
+            return Err(ArmError::subscription_not_found(sub));
+        }
+        return providers::handle(state, caller, req, &provider_path).await;
     }
     let parsed = parse_path(path).map_err(|e| ArmError::invalid_resource_id(&e))?;
     // An unknown subscription is 404 before anything else is decided, as in ARM (and no hint

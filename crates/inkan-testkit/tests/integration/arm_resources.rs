@@ -443,3 +443,32 @@ async fn the_generic_resource_list_filters_as_az_asks() {
     );
     assert!(refused["error"]["message"].as_str().unwrap().contains("name eq '<name>'"), "{refused}");
 }
+
+#[tokio::test]
+async fn resource_providers_are_listed_shown_and_registered() {
+    let arm = Arm::new().await;
+    let listed = arm.ok(Method::GET, "/providers?api-version=2021-04-01", None).await;
+    let namespaces: Vec<&str> =
+        listed["value"].as_array().unwrap().iter().map(|p| p["namespace"].as_str().unwrap()).collect();
+    assert!(namespaces.contains(&"Microsoft.KeyVault") && namespaces.contains(&"Microsoft.Web"), "{namespaces:?}");
+    let kv = arm.ok(Method::GET, "/providers/microsoft.keyvault?api-version=2021-04-01", None).await;
+    assert_eq!(
+        (kv["namespace"].as_str(), kv["registrationState"].as_str()),
+        (Some("Microsoft.KeyVault"), Some("Registered"))
+    );
+    let vaults = kv["resourceTypes"].as_array().unwrap().iter().find(|t| t["resourceType"] == "vaults").unwrap();
+    assert!(vaults["apiVersions"].as_array().unwrap().iter().any(|v| v == "2026-02-01"), "{vaults}");
+    let registered = arm.ok(Method::POST, "/providers/Microsoft.KeyVault/register?api-version=2021-04-01", None).await;
+    assert_eq!(registered["registrationState"], "Registered");
+    let (status, unknown) = arm.call(Method::GET, "/providers/Microsoft.Nope?api-version=2021-04-01", None).await;
+    assert_eq!((status, unknown["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("InvalidResourceNamespace")));
+    // Tenant level, without a subscription: no registration state.
+    let tenant: Value =
+        arm.server.arm(Method::GET, "/providers/Microsoft.ManagedIdentity?api-version=2021-04-01", None).await.1;
+    assert_eq!(
+        (tenant["id"].as_str(), tenant.get("registrationState")),
+        (Some("/providers/Microsoft.ManagedIdentity"), None)
+    );
+    // Collections under a namespace are still collections.
+    arm.ok(Method::GET, "/providers/Microsoft.KeyVault/vaults?api-version=2026-02-01", None).await;
+}
