@@ -112,3 +112,6 @@ def test_az_role_assignments_resolve_principals_through_inkans_graph(inkan, az_w
     az_as(inkan, fresh, "vm-demo/win-vm", "login", "--identity")
     account = json.loads(az_as(inkan, fresh, "vm-demo/win-vm", "account", "show").stdout)
     assert account["id"] == sub, account
+    # Leave the shared server's world as the other modules expect it.
+    az_as_admin(inkan, az_world, "role", "assignment", "delete", "--assignee", vm_oid, "--role", "Reader",
+                "--scope", f"/subscriptions/{sub}/resourceGroups/vm-demo")

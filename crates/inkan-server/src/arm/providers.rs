@@ -58,9 +58,7 @@ pub(super) async fn handle(
     let scope = path.subscription.map(|s| format!("/subscriptions/{s}")).unwrap_or_else(|| "/".to_owned());
     let Some(namespace) = path.namespace else {
         req.require_get("the provider collection")?;
-        if path.subscription.is_some() {
-            authorize(state, caller, "Microsoft.Resources/subscriptions/providers/read", &scope)?;
-        }
+        may_read(state, caller, path, &scope)?;
         let all = namespaces().into_iter().map(|ns| render(path.subscription, ns)).collect();
         return Ok(list_response(all));
     };
@@ -72,13 +70,11 @@ pub(super) async fn handle(
     })?;
     match (path.action, &req.method) {
         (None, &Method::GET) => {
-            if path.subscription.is_some() {
-                authorize(state, caller, "Microsoft.Resources/subscriptions/providers/read", &scope)?;
-            }
+            may_read(state, caller, path, &scope)?;
             Ok(json_response(StatusCode::OK, &render(path.subscription, known)))
         }
         (Some(action), &Method::POST) => {
-            authorize(state, caller, &format!("{known}/register/action"), &scope)?;
+            authorize(state, caller, &format!("{known}/{}/action", action.to_ascii_lowercase()), &scope)?;
             if action.eq_ignore_ascii_case("unregister") {
                 return Err(ArmError::bad_request(
                     "ProviderUnregistrationNotSupported",
@@ -89,6 +85,18 @@ pub(super) async fn handle(
         }
         _ => Err(ArmError::method_not_allowed(req.method.as_str(), "resource providers")),
     }
+}
+
+/// Providers of a subscription are readable by whoever may read it or holds a control-plane
+/// role inside it (a Reader on one group: Terraform lists providers at start); the tenant's
+/// list is public to any authenticated caller.
+fn may_read(state: &SharedState, caller: &Caller, path: &ProviderPath<'_>, scope: &str) -> Result<(), ArmError> {
+    if path.subscription.is_none()
+        || state.authz.policy().has_access_within(&caller.object_id, scope, state.clock.unix())
+    {
+        return Ok(());
+    }
+    authorize(state, caller, "Microsoft.Resources/subscriptions/providers/read", scope)
 }
 
 /// The namespaces of the types inkan serves, sorted.

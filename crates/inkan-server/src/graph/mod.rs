@@ -21,11 +21,21 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 pub fn routes() -> Router<SharedState> {
-    Router::new()
-        .route("/graph/v1.0/servicePrincipals", get(service_principals::list))
-        .route("/graph/v1.0/servicePrincipals/{id}", get(service_principals::get))
-        .route("/graph/v1.0/directoryObjects/getByIds", post(service_principals::get_by_ids))
-        .route("/graph/v1.0/me", get(me))
+    let v1 = Router::new()
+        .route("/servicePrincipals", get(service_principals::list))
+        .route("/servicePrincipals/{id}", get(service_principals::get))
+        .route("/directoryObjects/getByIds", post(service_principals::get_by_ids))
+        .route("/me", get(me))
+        .method_not_allowed_fallback(|| async {
+            GraphError::new(StatusCode::METHOD_NOT_ALLOWED, "Request_BadRequest", "This method is not supported on this resource.")
+        })
+        .fallback(|uri: axum::http::Uri| async move {
+            GraphError::bad_request(format!(
+                "Resource not found for the segment '{}'. inkan's Graph serves servicePrincipals, directoryObjects/getByIds and me.",
+                uri.path().rsplit('/').next().unwrap_or_default()
+            ))
+        });
+    Router::new().nest("/graph/v1.0", v1)
 }
 
 /// A Graph error.

@@ -44,6 +44,9 @@ pub async fn list(State(state): State<SharedState>, headers: HeaderMap, RawQuery
 pub async fn get(State(state): State<SharedState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     respond(async {
         authorize(&state, &headers)?;
+        if id.parse::<inkan_core::ids::ObjectId>().is_err() {
+            return Err(GraphError::bad_request(format!("Invalid object identifier '{id}'.")));
+        }
         let found = by_object_id(&state, &id).await?.ok_or_else(|| GraphError::not_found(&id))?;
         let mut body = render(&state, &found);
         body["@odata.context"] = json!(context(&state, "servicePrincipals/$entity"));
@@ -69,9 +72,16 @@ pub async fn get_by_ids(State(state): State<SharedState>, headers: HeaderMap, bo
         let wants_principals = request["types"].as_array().is_none_or(|types| {
             types.iter().any(|t| t.as_str().is_some_and(|t| t.eq_ignore_ascii_case("servicePrincipal")))
         });
+        let mut unique: Vec<&str> = Vec::with_capacity(ids.len());
+        for id in ids {
+            let id = id.as_str().ok_or_else(|| GraphError::bad_request(format!("'ids' holds strings; got {id}.")))?;
+            if !unique.iter().any(|seen| seen.eq_ignore_ascii_case(id)) {
+                unique.push(id);
+            }
+        }
         let mut value = Vec::new();
         if wants_principals {
-            for id in ids.iter().filter_map(Value::as_str) {
+            for id in unique {
                 if let Some(found) = by_object_id(&state, id).await? {
                     value.push(render(&state, &found));
                 }
@@ -126,23 +136,30 @@ fn context(state: &SharedState, what: &str) -> String {
 
 fn render(state: &SharedState, p: &PrincipalRecord) -> Value {
     let client_id = p.client_id.to_string();
-    let mut names = vec![client_id.clone()];
-    if let Some(resource_id) = &p.resource_id {
-        names.push(resource_id.clone());
-    }
+    // As Entra shows a managed identity: whether it is a resource of its own (user-assigned),
+    // then the ARM id it belongs to.
+    let alternative_names: Vec<String> = match (&p.kind, &p.resource_id) {
+        (PrincipalKind::Application, _) | (_, None) => Vec::new(),
+        (kind, Some(resource_id)) => {
+            vec![
+                format!("isExplicit={}", if *kind == PrincipalKind::UserAssigned { "True" } else { "False" }),
+                resource_id.clone(),
+            ]
+        }
+    };
     json!({
         "@odata.type": "#microsoft.graph.servicePrincipal",
         "id": p.object_id.to_string(),
         "appId": client_id,
         "displayName": p.display_name,
-        "servicePrincipalNames": names,
+        "servicePrincipalNames": [client_id],
         "servicePrincipalType": match p.kind {
             PrincipalKind::Application => "Application",
             PrincipalKind::SystemAssigned | PrincipalKind::UserAssigned => "ManagedIdentity",
         },
         "accountEnabled": true,
         "appOwnerOrganizationId": state.tenant_id.to_string(),
-        "alternativeNames": p.resource_id.iter().collect::<Vec<_>>(),
+        "alternativeNames": alternative_names,
     })
 }
 

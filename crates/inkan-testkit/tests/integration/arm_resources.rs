@@ -471,4 +471,40 @@ async fn resource_providers_are_listed_shown_and_registered() {
     );
     // Collections under a namespace are still collections.
     arm.ok(Method::GET, "/providers/Microsoft.KeyVault/vaults?api-version=2026-02-01", None).await;
+    // A Reader on one group lists the providers (tools do at start) but may not register.
+    let created = arm
+        .ok(
+            Method::PUT,
+            "/resourceGroups/app/providers/Microsoft.Compute/virtualMachines/lister?api-version=2024-07-01",
+            Some(json!({"location": "japaneast", "identity": {"type": "SystemAssigned"}})),
+        )
+        .await;
+    let principal = created["identity"]["principalId"].as_str().unwrap();
+    let reader = "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7";
+    arm.ok(
+        Method::PUT,
+        "/resourceGroups/app/providers/Microsoft.Authorization/roleAssignments/2f3c8b1e-0000-4000-8000-0000000000c2?api-version=2022-04-01",
+        Some(json!({"properties": {"roleDefinitionId": reader, "principalId": principal}})),
+    )
+    .await;
+    let vm = arm.path("/resourceGroups/app/providers/Microsoft.Compute/virtualMachines/lister");
+    let url = format!(
+        "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/",
+        arm.server.imds_base(&vm)
+    );
+    let token: Value = arm.server.http.get(url).header("Metadata", "true").send().await.unwrap().json().await.unwrap();
+    let token = token["access_token"].as_str().unwrap();
+    let (status, _, _) =
+        arm.server.arm_with(Method::GET, &arm.path("/providers?api-version=2021-04-01"), Some(token), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, refused, _) = arm
+        .server
+        .arm_with(
+            Method::POST,
+            &arm.path("/providers/Microsoft.KeyVault/register?api-version=2021-04-01"),
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
 }

@@ -79,8 +79,9 @@ async fn az_finds_principals_by_application_id_and_object_id() {
         (stubs["value"][0]["@odata.type"].as_str(), stubs["value"][0]["servicePrincipalType"].as_str()),
         (Some("#microsoft.graph.servicePrincipal"), Some("ManagedIdentity"))
     );
+    assert_eq!(stubs["value"][0]["alternativeNames"][0], "isExplicit=False", "system-assigned");
     assert_eq!(
-        stubs["value"][0]["alternativeNames"][0].as_str().map(str::to_ascii_lowercase),
+        stubs["value"][0]["alternativeNames"][1].as_str().map(str::to_ascii_lowercase),
         Some(vm.to_ascii_lowercase())
     );
     let (status, one) = call(&server, Method::GET, &format!("/servicePrincipals/{vm_oid}"), t, None).await;
@@ -93,6 +94,12 @@ async fn az_finds_principals_by_application_id_and_object_id() {
     let (status, unsupported) =
         call(&server, Method::GET, "/servicePrincipals?$filter=displayName%20eq%20'x'", t, None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{unsupported}");
+    let (status, bad_id) = call(&server, Method::GET, "/servicePrincipals/not-a-guid", t, None).await;
+    assert_eq!((status, bad_id["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("BadRequest")));
+    let (status, elsewhere) =
+        call(&server, Method::GET, "/users?$filter=userPrincipalName%20eq%20'a@b'", t, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "Graph's shape for what inkan does not serve: {elsewhere}");
+    assert!(elsewhere["error"]["message"].as_str().unwrap().contains("Resource not found for the segment 'users'"));
 
     // Without a token, with another resource's token, or as a workload with no control-plane
     // role: refused.
@@ -110,12 +117,29 @@ async fn az_finds_principals_by_application_id_and_object_id() {
         server.base
     );
     let vm_token: Value = server.http.get(url).header("Metadata", "true").send().await.unwrap().json().await.unwrap();
+    let vm_token = vm_token["access_token"].as_str().unwrap().to_owned();
     let (status, denied) =
-        call(&server, Method::GET, &format!("/servicePrincipals/{vm_oid}"), vm_token["access_token"].as_str(), None)
-            .await;
+        call(&server, Method::GET, &format!("/servicePrincipals/{vm_oid}"), Some(&vm_token), None).await;
     assert_eq!(
         (status, denied["error"]["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("Authorization_RequestDenied")),
         "{denied}"
     );
+    // With a control-plane role somewhere (Reader on its group), the workload may look up.
+    let reader = "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7";
+    let assignment = format!(
+        "/subscriptions/{sub}/resourceGroups/app/providers/Microsoft.Authorization/roleAssignments/00000000-0000-4000-8000-0000000000c1?api-version=2022-04-01"
+    );
+    let (status, _) = server
+        .arm(Method::PUT, &assignment, Some(json!({"properties": {"roleDefinitionId": reader, "principalId": vm_oid}})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, own) =
+        call(&server, Method::GET, &format!("/servicePrincipals/{vm_oid}"), Some(&vm_token), None).await;
+    assert_eq!((status, own["id"].as_str()), (StatusCode::OK, Some(vm_oid.as_str())));
+    // A deleted identity is gone from the directory.
+    let (status, _) = server.arm(Method::DELETE, &format!("{vm}?api-version=2024-07-01"), None).await;
+    assert!(status.is_success());
+    let (_, gone) = call(&server, Method::POST, "/directoryObjects/getByIds", t, Some(json!({"ids": [vm_oid]}))).await;
+    assert_eq!(gone["value"].as_array().unwrap().len(), 0, "{gone}");
 }
