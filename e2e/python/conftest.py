@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import shlex
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -43,6 +44,24 @@ class Inkan:
             [str(INKAN), *args, "--data-dir", str(self.data_dir)],
             check=check, capture_output=True, text=True,
         )
+
+
+def keyvault_world(server: Inkan) -> dict:
+    """examples/vm-keyvault.yaml applied on `server`, with its administrator Key Vault Secrets
+    Officer on rbac-kv (idempotent); skips when vault hosts do not resolve (scripts/test.sh adds
+    them in a private namespace; `inkan hosts` prints the lines)."""
+    try:
+        socket.gethostbyname("rbac-kv.vault.localhost")
+    except OSError:
+        pytest.skip("vault hosts do not resolve; scripts/test.sh adds them in a private namespace (`inkan hosts` prints the lines)")
+    server.cli("apply", str(ROOT / "examples" / "vm-keyvault.yaml"))
+    sub = server.env["AZURE_SUBSCRIPTION_ID"]
+    vault_id = f"/subscriptions/{sub}/resourceGroups/vm-demo/providers/Microsoft.KeyVault/vaults/rbac-kv"
+    object_id = json.loads((server.data_dir / "admin.json").read_text())["objectId"]
+    made = server.cli("role", "assignment", "create", "--role", "Key Vault Secrets Officer", "--assignee", object_id,
+                      "--scope", vault_id, check=False)
+    assert made.returncode == 0 or "RoleAssignmentExists" in made.stdout + made.stderr, made
+    return {"sub": sub, "vault_id": vault_id, "url": f"https://rbac-kv.vault.localhost:{server.info['port']}"}
 
 
 @contextlib.contextmanager

@@ -4,12 +4,11 @@ discovery is off, the CA bundle comes from REQUESTS_CA_BUNDLE. Each identity has
 AZURE_CONFIG_DIR, as on separate machines."""
 import json
 import os
-import socket
 import subprocess
 
 import pytest
 
-from conftest import INKAN, ROOT
+from conftest import INKAN, ROOT, keyvault_world
 
 AZ = ROOT / ".venv-az" / "bin" / "az"
 QUIET = ["-e", "AZURE_CORE_COLLECT_TELEMETRY=false", "-e", "AZURE_CORE_SURVEY_MESSAGE=false"]
@@ -22,17 +21,7 @@ def _clean_env():
 @pytest.fixture(scope="module")
 def az_world(inkan, tmp_path_factory):
     assert AZ.exists(), f"{AZ} is missing: scripts/test.sh installs azure-cli into .venv-az"
-    try:
-        socket.gethostbyname("rbac-kv.vault.localhost")
-    except OSError:
-        pytest.skip("vault hosts do not resolve; scripts/test.sh adds them in a private namespace (`inkan hosts` prints the lines)")
-    inkan.cli("apply", str(ROOT / "examples" / "vm-keyvault.yaml"))
-    sub = inkan.env["AZURE_SUBSCRIPTION_ID"]
-    vault_id = f"/subscriptions/{sub}/resourceGroups/vm-demo/providers/Microsoft.KeyVault/vaults/rbac-kv"
-    object_id = json.loads((inkan.data_dir / "admin.json").read_text())["objectId"]
-    made = inkan.cli("role", "assignment", "create", "--role", "Key Vault Secrets Officer", "--assignee", object_id,
-                     "--scope", vault_id, check=False)
-    assert made.returncode == 0 or "RoleAssignmentExists" in made.stdout + made.stderr, made
+    sub = keyvault_world(inkan)["sub"]
     world = {"configs": tmp_path_factory.mktemp("az-config"), "sub": sub}
     env = inkan.env
     az_as_admin(inkan, world, "login", "--service-principal", "-u", env["AZURE_CLIENT_ID"], "-p",

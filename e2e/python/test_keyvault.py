@@ -1,7 +1,6 @@
 """Key Vault with the official SDK, unmodified: the field reports' last step."""
 import json
 import os
-import socket
 import subprocess
 from pathlib import Path
 
@@ -9,27 +8,17 @@ import pytest
 from azure.identity import ClientSecretCredential
 from azure.keyvault.secrets import SecretClient
 
-from conftest import INKAN, ROOT
+from conftest import INKAN, ROOT, keyvault_world
 
 PY_KV = [str(ROOT / ".venv-e2e" / "bin" / "python"), str(ROOT / "e2e" / "apps" / "python_kv.py")]
 
 
 @pytest.fixture(scope="module")
 def vaults(inkan):
-    try:
-        socket.gethostbyname("rbac-kv.vault.localhost")
-    except OSError:
-        pytest.skip("vault hosts do not resolve; scripts/test.sh adds them in a private namespace (`inkan hosts` prints the lines)")
-    inkan.cli("apply", str(ROOT / "examples" / "vm-keyvault.yaml"))
-    sub = inkan.env["AZURE_SUBSCRIPTION_ID"]
-    vault_id = f"/subscriptions/{sub}/resourceGroups/vm-demo/providers/Microsoft.KeyVault/vaults/rbac-kv"
+    world = keyvault_world(inkan)
     admin = inkan.env["AZURE_CLIENT_ID"]
-    object_id = json.loads((inkan.data_dir / "admin.json").read_text())["objectId"]
-    listed = inkan.cli("role", "list", "--assignee", object_id, "-o", "json").stdout
-    if "b86a8fe4-44ce-4948-aee5-eccb2c155cd7" not in listed:
-        inkan.cli("role", "assignment", "create", "--role", "Key Vault Secrets Officer", "--assignee", object_id, "--scope", vault_id)
     port = inkan.info["port"]
-    url = f"https://rbac-kv.vault.localhost:{port}"
+    url = world["url"]
     admin_client = SecretClient(url, ClientSecretCredential(
         inkan.env["AZURE_TENANT_ID"], admin, inkan.env["AZURE_CLIENT_SECRET"],
         authority=inkan.env["AZURE_AUTHORITY_HOST"], disable_instance_discovery=True))

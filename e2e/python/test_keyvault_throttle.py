@@ -1,8 +1,6 @@
 """Key Vault throttling (`inkan serve --kv-throttle`) as an application meets it: past 4,000
 requests in a vault's ten-second window the vault answers 429 with Retry-After, azure-core's
 retry policy waits that long, and the application's call succeeds without a line of retry code."""
-import json
-import socket
 import subprocess
 import time
 
@@ -10,21 +8,13 @@ import pytest
 from azure.identity import ClientSecretCredential
 from azure.keyvault.secrets import SecretClient
 
-from conftest import ROOT, running_inkan
+from conftest import keyvault_world, running_inkan
 
 
 @pytest.fixture(scope="module")
 def throttled(tmp_path_factory):
-    try:
-        socket.gethostbyname("rbac-kv.vault.localhost")
-    except OSError:
-        pytest.skip("vault hosts do not resolve; scripts/test.sh adds them in a private namespace (`inkan hosts` prints the lines)")
     with running_inkan(tmp_path_factory.mktemp("inkan-throttled"), "--kv-throttle") as server:
-        server.cli("apply", str(ROOT / "examples" / "vm-keyvault.yaml"))
-        sub = server.env["AZURE_SUBSCRIPTION_ID"]
-        object_id = json.loads((server.data_dir / "admin.json").read_text())["objectId"]
-        server.cli("role", "assignment", "create", "--role", "Key Vault Secrets Officer", "--assignee", object_id, "--scope",
-                   f"/subscriptions/{sub}/resourceGroups/vm-demo/providers/Microsoft.KeyVault/vaults/rbac-kv")
+        keyvault_world(server)
         yield server
 
 

@@ -7,14 +7,13 @@
 //! and the same refusals as IMDS.
 
 use crate::arm::{ArmError, Caller};
-use crate::identity::{ImdsError, issue_imds_token};
+use crate::identity::{ImdsError, imds_token_request, issue_imds_token};
 use crate::state::SharedState;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use inkan_core::ids::{ClientId, ObjectId};
-use inkan_core::workload::Selector;
 use inkan_store::{ClientSecretRecord, HostCredentialRecord, PrincipalKind, PrincipalRecord};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -112,29 +111,9 @@ async fn agent_token(
         .into_response());
     };
     let get = |k: &str| query.get(k).map(String::as_str).filter(|v| !v.is_empty());
-    let Some(resource) = get("resource") else {
-        return Ok(
-            ImdsError::bad_request("invalid_request", "Required query variable 'resource' is missing.").into_response()
-        );
-    };
-    let selectors: Vec<Selector> = [
-        get("client_id").map(|v| Selector::ClientId(v.into())),
-        get("object_id").map(|v| Selector::ObjectId(v.into())),
-        get("msi_res_id").map(|v| Selector::ResourceId(v.into())),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let selector = match selectors.as_slice() {
-        [] => Selector::None,
-        [one] => one.clone(),
-        _ => {
-            return Ok(ImdsError::bad_request(
-                "invalid_request",
-                "Only one of client_id, object_id and msi_res_id may be given.",
-            )
-            .into_response());
-        }
+    let (resource, selector) = match imds_token_request(get) {
+        Ok(request) => request,
+        Err(refused) => return Ok(refused.into_response()),
     };
     Ok(issue_imds_token(&state, &workload, &selector, resource, "agent").unwrap_or_else(IntoResponse::into_response))
 }

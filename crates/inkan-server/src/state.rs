@@ -94,6 +94,11 @@ impl KnownResources {
 }
 
 impl AppState {
+    /// Whether `object_id` (a token's `oid`) is the bootstrap administrator.
+    pub fn is_admin(&self, object_id: &str) -> bool {
+        object_id.parse::<ObjectId>().is_ok_and(|oid| oid == self.admin_object_id)
+    }
+
     /// Rebuilds the workload index after a control-plane write; identities attached or detached
     /// are effective for the next token request.
     pub async fn workloads_changed(&self) {

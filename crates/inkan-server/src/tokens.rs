@@ -43,6 +43,15 @@ pub enum TokenRejection {
     WrongIssuer { presented: String, expected: String },
 }
 
+/// The token of an `Authorization` header value `Bearer <token>` (the scheme in any case, as
+/// RFC 7235 has it); `None` for another scheme or an empty token. Every surface that takes
+/// bearer tokens reads them here.
+pub fn bearer(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 /// A token whose signature verified: the signing key's id and the claims.
 #[derive(Debug)]
 struct VerifiedToken {
@@ -146,5 +155,20 @@ impl TokenService {
             }
         }
         self.verified.insert(token.into(), Arc::new(VerifiedToken { kid: kid.into(), claims: Arc::clone(claims) }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer;
+
+    #[test]
+    fn bearer_tokens_are_read_from_the_header_value() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer  abc "), Some("abc"));
+        assert_eq!(bearer("BEARER abc"), Some("abc"));
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("Bearer "), None);
+        assert_eq!(bearer("Bearer"), None);
     }
 }

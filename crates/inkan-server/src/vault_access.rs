@@ -46,31 +46,53 @@ pub async fn decide(
 ) -> anyhow::Result<Option<VaultDecision>> {
     let Some(vault_id) = vault_of(scope) else { return Ok(None) };
     let Some(vault) = state.store.resource(vault_id.key()).await? else { return Ok(None) };
-    decide_for(state, &vault, principal, application_id, action, scope).await
+    Ok(Some(decide_for(state, &vault, principal, application_id, action, scope)))
 }
 
-/// [`decide`] for a vault already read (the data plane reads it to route the request).
-pub async fn decide_for(
+fn uses_rbac(vault: &ResourceRecord) -> bool {
+    vault.body["properties"]["enableRbacAuthorization"].as_bool().unwrap_or(false)
+}
+
+/// Whether the vault's model allows the action: [`decide_for`]'s answer without its reasons,
+/// for the data plane's hot path (a refusal then asks [`decide_for`] why).
+pub fn allows(
     state: &AppState,
     vault: &ResourceRecord,
     principal: &str,
     application_id: Option<&str>,
     action: &str,
     scope: &str,
-) -> anyhow::Result<Option<VaultDecision>> {
-    let Some(vault_id) = vault_of(scope) else { return Ok(None) };
-    let props = &vault.body["properties"];
-    if props["enableRbacAuthorization"].as_bool().unwrap_or(false) {
+) -> bool {
+    if uses_rbac(vault) {
+        let now = state.clock.unix();
+        return state.authz.policy().allows(&AccessRequest { principal, groups: &[], action, data: true, scope, now });
+    }
+    let policies = &vault.body["properties"]["accessPolicies"];
+    access_policy::decide(policies, &state.tenant_id.to_string(), principal, application_id, action).allowed
+}
+
+/// [`decide`] for a vault already read (the data plane reads it to route the request); `scope`
+/// is in that vault.
+pub fn decide_for(
+    state: &AppState,
+    vault: &ResourceRecord,
+    principal: &str,
+    application_id: Option<&str>,
+    action: &str,
+    scope: &str,
+) -> VaultDecision {
+    if uses_rbac(vault) {
         let policy = state.authz.policy();
         let now = state.clock.unix();
         let decision = policy.decide(&AccessRequest { principal, groups: &[], action, data: true, scope, now });
         let explanation = crate::authz::explain(&policy, &decision, principal, action, true, scope);
-        return Ok(Some(VaultDecision { allowed: decision.allowed, model: Model::Rbac, explanation }));
+        return VaultDecision { allowed: decision.allowed, model: Model::Rbac, explanation };
     }
+    let props = &vault.body["properties"];
     let tenant = state.tenant_id.to_string();
     let decision = access_policy::decide(&props["accessPolicies"], &tenant, principal, application_id, action);
     let permission = decision.permission.unwrap_or("(none)");
-    let name = vault_id.name().unwrap_or_default();
+    let name = vault.body["name"].as_str().unwrap_or_default();
     let explanation = match (decision.granted_by, decision.entries_for_caller.as_slice()) {
         (Some(i), _) => {
             format!("access policy #{i} of vault '{name}' grants the secret permission '{permission}' to {principal}.")
@@ -86,5 +108,5 @@ pub async fn decide_for(
             entries.iter().map(ToString::to_string).collect::<Vec<_>>().join(", #")
         ),
     };
-    Ok(Some(VaultDecision { allowed: decision.allowed, model: Model::AccessPolicy, explanation }))
+    VaultDecision { allowed: decision.allowed, model: Model::AccessPolicy, explanation }
 }

@@ -128,7 +128,6 @@ impl<S: Store> CachedStore<S> {
 
 /// What a write may have changed.
 enum Forget {
-    Nothing,
     /// One secret of a vault: `(vault key, name)` pairs.
     Secrets(Vec<(String, String)>),
     /// Resources, and through cascades any vault's secrets.
@@ -141,13 +140,9 @@ impl<S: Store> Cached<S> {
     }
 
     fn forget(&self, what: &Forget) {
-        if matches!(what, Forget::Nothing) {
-            return;
-        }
         // The epoch first: a fill that read before this write and checks after it must fail.
         self.epoch.fetch_add(1, Ordering::SeqCst);
         match what {
-            Forget::Nothing => {}
             Forget::Secrets(names) => {
                 for (vault_key, name) in names {
                     self.secrets.remove(&(vault_key.clone(), name.to_ascii_lowercase()));
@@ -306,7 +301,7 @@ impl<S: Store> Store for CachedStore<S> {
         self.write(|c| async move { c.inner.restore_secret(versions).await }, forget).await
     }
 
-    // Everything else passes through (writes on their own task all the same).
+    // Everything else passes through: nothing cached depends on it.
 
     async fn bootstrap(&self) -> StoreResult<Option<BootstrapRecord>> {
         self.shared.inner.bootstrap().await
@@ -346,7 +341,7 @@ impl<S: Store> Store for CachedStore<S> {
         retire_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> StoreResult<()> {
-        self.write(|c| async move { c.inner.rotate_signing_key(new, retire_at, now).await }, Forget::Nothing).await
+        self.shared.inner.rotate_signing_key(new, retire_at, now).await
     }
 
     async fn list_resources(&self, query: &ResourceQuery) -> StoreResult<Vec<ResourceRecord>> {
@@ -366,16 +361,15 @@ impl<S: Store> Store for CachedStore<S> {
     }
 
     async fn put_role_assignment(&self, record: RoleAssignmentRecord) -> StoreResult<()> {
-        self.write(|c| async move { c.inner.put_role_assignment(record).await }, Forget::Nothing).await
+        self.shared.inner.put_role_assignment(record).await
     }
 
     async fn import_role_assignments(&self, records: Vec<RoleAssignmentRecord>) -> StoreResult<()> {
-        self.write(|c| async move { c.inner.import_role_assignments(records).await }, Forget::Nothing).await
+        self.shared.inner.import_role_assignments(records).await
     }
 
     async fn delete_role_assignment(&self, key: &str) -> StoreResult<Option<RoleAssignmentRecord>> {
-        let key = key.to_owned();
-        self.write(|c| async move { c.inner.delete_role_assignment(&key).await }, Forget::Nothing).await
+        self.shared.inner.delete_role_assignment(key).await
     }
 
     async fn enroll_host(
@@ -384,7 +378,7 @@ impl<S: Store> Store for CachedStore<S> {
         secret: ClientSecretRecord,
         host: HostCredentialRecord,
     ) -> StoreResult<()> {
-        self.write(|c| async move { c.inner.enroll_host(principal, secret, host).await }, Forget::Nothing).await
+        self.shared.inner.enroll_host(principal, secret, host).await
     }
 
     async fn host_credential(&self, client_id: ClientId) -> StoreResult<Option<HostCredentialRecord>> {
@@ -410,7 +404,7 @@ impl<S: Store> Store for CachedStore<S> {
     }
 
     async fn append_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()> {
-        self.write(|c| async move { c.inner.append_audit(events).await }, Forget::Nothing).await
+        self.shared.inner.append_audit(events).await
     }
 
     async fn list_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {

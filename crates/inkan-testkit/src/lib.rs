@@ -166,6 +166,40 @@ impl TestServer {
         format!("{}/imds/{}", self.identity_url(), workload.imds_secret)
     }
 
+    /// Creates VM `name` in resource group `group` (which must exist) with a system-assigned
+    /// identity; returns its resource id and its identity's object id.
+    pub async fn vm_with_identity(&self, group: &str, name: &str) -> (String, String) {
+        let vm = format!(
+            "/subscriptions/{}/resourceGroups/{group}/providers/Microsoft.Compute/virtualMachines/{name}",
+            self.subscription()
+        );
+        let (status, body) = self
+            .arm(
+                Method::PUT,
+                &format!("{vm}?api-version=2024-07-01"),
+                Some(serde_json::json!({"location": "eastus", "identity": {"type": "SystemAssigned"}})),
+            )
+            .await;
+        assert!(status.is_success(), "VM {vm}: {status} {body}");
+        let principal = body["identity"]["principalId"].as_str().expect("a system-assigned identity").to_owned();
+        (vm, principal)
+    }
+
+    /// The access token a VM gets from its IMDS for `resource`, or panics.
+    pub async fn imds_token(&self, vm: &str, resource: &str) -> String {
+        let url = format!("{}/metadata/identity/oauth2/token", self.imds_base(vm));
+        let response = self
+            .http
+            .get(url)
+            .query(&[("api-version", "2018-02-01"), ("resource", resource)])
+            .header("Metadata", "true")
+            .send()
+            .await
+            .expect("IMDS request");
+        let body: Value = response.json().await.expect("IMDS JSON");
+        body["access_token"].as_str().unwrap_or_else(|| panic!("an IMDS token for {resource}: {body}")).to_owned()
+    }
+
     /// The App Service identity header of a site or slot, or panics.
     pub fn identity_header(&self, resource_id: &str) -> String {
         self.server.state.workloads.by_resource(resource_id).expect("a site or slot").header_secret.clone()

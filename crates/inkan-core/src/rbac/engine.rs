@@ -218,25 +218,7 @@ impl Policy {
                 }
             }
         }
-        let denied_by = self
-            .denies
-            .iter()
-            .find(|d| {
-                let at =
-                    if d.do_not_apply_to_child_scopes { *d.scope == *scope } else { scope_applies(&d.scope, &scope) };
-                let names = |list: &[String]| {
-                    list.iter().any(|p| {
-                        p == EVERYONE || *p == principal || request.groups.iter().any(|g| g.eq_ignore_ascii_case(p))
-                    })
-                };
-                at && names(&d.principals)
-                    && !d
-                        .excluded
-                        .iter()
-                        .any(|p| *p == principal || request.groups.iter().any(|g| g.eq_ignore_ascii_case(p)))
-                    && d.blocks.iter().any(|b| b.covers(&action, request.data))
-            })
-            .cloned();
+        let denied_by = self.deny_for(&principal, request.groups, &action, request.data, &scope).cloned();
         Decision {
             allowed: granted_by.is_some() && denied_by.is_none(),
             granted_by,
@@ -256,6 +238,38 @@ impl Policy {
             a.effective_at <= now
                 && (scope_applies(&scope, &a.scope) || scope_applies(&a.scope, &scope))
                 && self.roles.get(&a.role).is_some_and(|r| r.blocks.iter().any(|b| !b.actions.is_empty()))
+        })
+    }
+
+    /// [`Policy::decide`]'s answer without its reasons: no assignment is copied, for the data
+    /// plane's hot path (the reasons are worked out only for a refusal).
+    pub fn allows(&self, request: &AccessRequest<'_>) -> bool {
+        let action = request.action.to_ascii_lowercase();
+        let scope = request.scope.to_ascii_lowercase();
+        let scope = if scope.is_empty() { "/".to_owned() } else { scope };
+        let principal = request.principal.to_ascii_lowercase();
+        let identities = std::iter::once(principal.as_str()).chain(request.groups.iter().map(String::as_str));
+        let granted = identities.into_iter().any(|who| {
+            self.by_principal.get(who).is_some_and(|list| {
+                list.iter().any(|a| {
+                    scope_applies(&a.scope, &scope)
+                        && a.effective_at <= request.now
+                        && self.roles.get(&a.role).is_some_and(|r| r.grants(&action, request.data))
+                })
+            })
+        });
+        granted && self.deny_for(&principal, request.groups, &action, request.data, &scope).is_none()
+    }
+
+    /// The deny assignment that refuses `action` at `scope` (all lower-case) to `principal` or
+    /// its groups, if any.
+    fn deny_for(&self, principal: &str, groups: &[String], action: &str, data: bool, scope: &str) -> Option<&Deny> {
+        let member = |p: &String| *p == principal || groups.iter().any(|g| g.eq_ignore_ascii_case(p));
+        self.denies.iter().find(|d| {
+            let at = if d.do_not_apply_to_child_scopes { *d.scope == *scope } else { scope_applies(&d.scope, scope) };
+            at && d.principals.iter().any(|p| p == EVERYONE || member(p))
+                && !d.excluded.iter().any(member)
+                && d.blocks.iter().any(|b| b.covers(action, data))
         })
     }
 

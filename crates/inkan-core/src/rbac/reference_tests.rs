@@ -196,6 +196,7 @@ proptest! {
                         let decision = policy.decide(&request);
                         prop_assert_eq!(decision.allowed, reference(&world, p, action, data, scope), "{} {} {} data={}", principal, action, scope, data);
                         prop_assert_eq!(decision.granted_by.is_some() && decision.denied_by.is_none(), decision.allowed);
+                        prop_assert_eq!(policy.allows(&request), decision.allowed, "allows agrees with decide");
                     }
                 }
             }

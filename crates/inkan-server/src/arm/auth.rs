@@ -10,7 +10,6 @@ use crate::tokens::TokenRejection;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use inkan_core::ids::ObjectId;
 use time::OffsetDateTime;
 
 /// An authenticated caller.
@@ -34,13 +33,7 @@ impl FromRequestParts<SharedState> for Caller {
                 "Authentication failed. The 'Authorization' header is missing.".into(),
             ));
         };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
+        let token = value.to_str().ok().and_then(crate::tokens::bearer).ok_or_else(|| {
                 fail(
                     "AuthenticationFailed",
                     "Authentication failed. The 'Authorization' header is provided in an invalid format; expected 'Bearer <token>'."
@@ -74,7 +67,7 @@ impl FromRequestParts<SharedState> for Caller {
             ),
             other => fail("InvalidAuthenticationToken", format!("The access token is invalid: {other}.")),
         })?;
-        let is_admin = claims.oid.parse::<ObjectId>().is_ok_and(|oid| oid == state.admin_object_id);
+        let is_admin = state.is_admin(&claims.oid);
         Ok(Caller {
             client_id: claims.client_id().unwrap_or_default().to_owned(),
             object_id: claims.oid.clone(),

@@ -57,6 +57,12 @@ pub async fn dispatch(
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
+/// What a control-plane path addresses.
+enum Addressed<'p> {
+    Provider(providers::ProviderPath<'p>),
+    Arm(ArmPath),
+}
+
 /// The `{id}` of a path under `/subscriptions/{id}`.
 fn subscription_of(path: &str) -> Option<&str> {
     let mut segments = path.trim_start_matches('/').split('/');
@@ -70,15 +76,12 @@ async fn route(state: &SharedState, caller: &Caller, req: &ArmRequest, path: &st
         req.api_version_for("Microsoft.Resources/tenants")?;
         return subscriptions::list_tenants(state, caller, req).await;
     }
-    if let Some(provider_path) = providers::parse(path) {
-        if let Some(sub) = provider_path.subscription
-            && !subscriptions::exists(state, sub).await?
-        {
-            return Err(ArmError::subscription_not_found(sub));
-        }
-        return providers::handle(state, caller, req, &provider_path).await;
-    }
-    let parsed = parse_path(path).map_err(|e| ArmError::invalid_resource_id(&e))?;
+    // What the path addresses: a resource provider, or the ARM grammar (whose errors, such as
+    // a malformed subscription id, come first).
+    let addressed = match providers::parse(path) {
+        Some(provider_path) => Addressed::Provider(provider_path),
+        None => Addressed::Arm(parse_path(path).map_err(|e| ArmError::invalid_resource_id(&e))?),
+    };
     // An unknown subscription is 404 before anything else is decided, as in ARM (and no hint
     // ever suggests a role at a subscription that does not exist).
     if let Some(sub) = subscription_of(path)
@@ -86,6 +89,10 @@ async fn route(state: &SharedState, caller: &Caller, req: &ArmRequest, path: &st
     {
         return Err(ArmError::subscription_not_found(sub));
     }
+    let parsed = match addressed {
+        Addressed::Arm(parsed) => parsed,
+        Addressed::Provider(provider_path) => return providers::handle(state, caller, req, &provider_path).await,
+    };
     match parsed {
         ArmPath::Subscriptions => subscriptions::list(state, caller, req).await,
         ArmPath::ResourceGroups(sub) => groups::list(state, caller, req, &sub).await,

@@ -10,7 +10,7 @@ use crate::state::SharedState;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use inkan_core::arm::supported_api_versions;
-use inkan_core::arm::types::all_types;
+use inkan_core::arm::types::{all_types, types_in_namespace};
 use serde_json::{Value, json};
 
 /// A provider path, parsed from `/subscriptions/{s}/providers...` or `/providers...`.
@@ -87,16 +87,13 @@ pub(super) async fn handle(
     }
 }
 
-/// Providers of a subscription are readable by whoever may read it or holds a control-plane
-/// role inside it (a Reader on one group: Terraform lists providers at start); the tenant's
-/// list is public to any authenticated caller.
+/// Providers of a subscription are readable by whoever sees it (a Reader on one group:
+/// Terraform lists providers at start); the tenant's list by any authenticated caller.
 fn may_read(state: &SharedState, caller: &Caller, path: &ProviderPath<'_>, scope: &str) -> Result<(), ArmError> {
-    if path.subscription.is_none()
-        || state.authz.policy().has_access_within(&caller.object_id, scope, state.clock.unix())
-    {
-        return Ok(());
+    match path.subscription {
+        Some(_) => super::subscriptions::may_see(state, caller, scope),
+        None => Ok(()),
     }
-    authorize(state, caller, "Microsoft.Resources/subscriptions/providers/read", scope)
 }
 
 /// The namespaces of the types inkan serves, sorted.
@@ -109,17 +106,14 @@ fn namespaces() -> Vec<&'static str> {
 }
 
 fn render(subscription: Option<&str>, namespace: &str) -> Value {
-    let resource_types: Vec<Value> = all_types()
-        .iter()
-        .filter_map(|t| {
-            let (ns, rest) = t.name.split_once('/')?;
-            ns.eq_ignore_ascii_case(namespace).then(|| {
-                json!({
-                    "resourceType": rest,
-                    "locations": [],
-                    "apiVersions": supported_api_versions(t.name).unwrap_or_default().into_iter().rev().collect::<Vec<_>>(),
-                    "capabilities": "None",
-                })
+    let resource_types: Vec<Value> = types_in_namespace(namespace)
+        .into_iter()
+        .map(|name| {
+            json!({
+                "resourceType": name.split_once('/').map_or(name, |(_, rest)| rest),
+                "locations": [],
+                "apiVersions": supported_api_versions(name).unwrap_or_default().into_iter().rev().collect::<Vec<_>>(),
+                "capabilities": "None",
             })
         })
         .collect();

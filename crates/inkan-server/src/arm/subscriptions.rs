@@ -13,21 +13,12 @@ use serde_json::{Value, json};
 pub(super) async fn list(state: &SharedState, caller: &Caller, req: &ArmRequest) -> Result<Response, ArmError> {
     req.api_version_for("Microsoft.Resources/subscriptions")?;
     req.require_get("the subscription collection")?;
-    // A caller sees the subscriptions it may read, or holds a control-plane role somewhere
-    // inside (as in ARM); `az login` then picks from that list. Data-plane roles alone (Key
-    // Vault Secrets User on a vault) show none, and az needs --allow-no-subscriptions.
-    let policy = state.authz.policy();
-    let now = state.clock.unix();
     let visible: Vec<Value> = state
         .store
         .subscriptions()
         .await?
         .iter()
-        .filter(|s| {
-            let scope = format!("/subscriptions/{}", s.id);
-            authorize(state, caller, "Microsoft.Resources/subscriptions/read", &scope).is_ok()
-                || policy.has_access_within(&caller.object_id, &scope, now)
-        })
+        .filter(|s| may_see(state, caller, &format!("/subscriptions/{}", s.id)).is_ok())
         .map(render)
         .collect();
     let count = visible.len();
@@ -52,11 +43,20 @@ pub(super) async fn get(
     let Some(found) = found else {
         return Err(ArmError::subscription_not_found(sub));
     };
-    // Whoever sees it in the list may read it (a Reader on one group included).
-    if !state.authz.policy().has_access_within(&caller.object_id, id.as_str(), state.clock.unix()) {
-        authorize(state, caller, "Microsoft.Resources/subscriptions/read", id.as_str())?;
-    }
+    may_see(state, caller, id.as_str())?;
     Ok(json_response(StatusCode::OK, &render(&found)))
+}
+
+/// Whether `caller` sees the subscription `scope` (`/subscriptions/{id}`): it may read it, or
+/// holds a control-plane role somewhere inside (as in ARM, a Reader on one group sees its
+/// subscription; `az login` picks from that list). Data-plane roles alone (Key Vault Secrets
+/// User on a vault) show none, and az needs --allow-no-subscriptions. The list, the
+/// subscription itself and its providers all use this rule.
+pub(super) fn may_see(state: &SharedState, caller: &Caller, scope: &str) -> Result<(), ArmError> {
+    if state.authz.policy().has_access_within(&caller.object_id, scope, state.clock.unix()) {
+        return Ok(());
+    }
+    authorize(state, caller, "Microsoft.Resources/subscriptions/read", scope)
 }
 
 pub(super) async fn list_tenants(

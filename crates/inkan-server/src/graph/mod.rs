@@ -89,9 +89,7 @@ fn authorize(state: &SharedState, headers: &HeaderMap) -> Result<String, GraphEr
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+        .and_then(crate::tokens::bearer)
         .ok_or_else(|| GraphError::unauthenticated("Access token is empty.".into()))?;
     let audiences = [graph.clone(), format!("{graph}/")];
     let claims = state.tokens.validate(token, &state.tenant_id.to_string(), &audiences).map_err(|rejection| {
@@ -99,8 +97,7 @@ fn authorize(state: &SharedState, headers: &HeaderMap) -> Result<String, GraphEr
             "Access token validation failure: {rejection}. Request a token for '{graph}/.default' (this Graph's resource)."
         ))
     })?;
-    let is_admin = claims.oid.parse::<inkan_core::ids::ObjectId>().is_ok_and(|oid| oid == state.admin_object_id);
-    if is_admin || state.authz.policy().has_access_within(&claims.oid, "/", state.clock.unix()) {
+    if state.is_admin(&claims.oid) || state.authz.policy().has_access_within(&claims.oid, "/", state.clock.unix()) {
         return Ok(claims.oid.clone());
     }
     Err(GraphError::new(

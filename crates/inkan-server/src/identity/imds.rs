@@ -139,31 +139,35 @@ fn token(state: &SharedState, workload: &Workload, query: &Query, version: &str)
             format!("The identity endpoint needs api-version 2018-02-01 or later (got {version})."),
         ));
     }
-    let resource = query.get("resource").ok_or_else(|| {
+    let (resource, selector) = token_request(|name| query.get(name))?;
+    issue(state, workload, &selector, resource, "imds")
+}
+
+/// The resource and the identity selector of an IMDS token request (at most one of
+/// `client_id`, `object_id`, `msi_res_id`); shared by IMDS and the host agent's API.
+pub fn token_request<'q>(get: impl Fn(&str) -> Option<&'q str>) -> Result<(&'q str, Selector), ImdsError> {
+    let resource = get("resource").ok_or_else(|| {
         ImdsError::bad_request(
             "invalid_request",
             "Required query variable 'resource' is missing. Send resource=<App ID URI>, e.g. https://vault.azure.net.",
         )
     })?;
     let selectors: Vec<Selector> = [
-        query.get("client_id").map(|v| Selector::ClientId(v.into())),
-        query.get("object_id").map(|v| Selector::ObjectId(v.into())),
-        query.get("msi_res_id").map(|v| Selector::ResourceId(v.into())),
+        get("client_id").map(|v| Selector::ClientId(v.into())),
+        get("object_id").map(|v| Selector::ObjectId(v.into())),
+        get("msi_res_id").map(|v| Selector::ResourceId(v.into())),
     ]
     .into_iter()
     .flatten()
     .collect();
-    let selector = match selectors.as_slice() {
-        [] => Selector::None,
-        [one] => one.clone(),
-        _ => {
-            return Err(ImdsError::bad_request(
-                "invalid_request",
-                "Only one of client_id, object_id and msi_res_id may be given.",
-            ));
-        }
-    };
-    issue(state, workload, &selector, resource, "imds")
+    match selectors.as_slice() {
+        [] => Ok((resource, Selector::None)),
+        [one] => Ok((resource, one.clone())),
+        _ => Err(ImdsError::bad_request(
+            "invalid_request",
+            "Only one of client_id, object_id and msi_res_id may be given.",
+        )),
+    }
 }
 
 /// Picks the identity for `selector` on `workload` and answers with its token in IMDS's shape;

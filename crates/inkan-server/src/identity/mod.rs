@@ -12,7 +12,7 @@
 
 mod app_service;
 pub use errors::ImdsError;
-pub use imds::issue as issue_imds_token;
+pub use imds::{issue as issue_imds_token, token_request as imds_token_request};
 mod errors;
 mod imds;
 mod instance;

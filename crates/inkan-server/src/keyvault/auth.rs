@@ -46,9 +46,7 @@ pub fn authenticate(state: &SharedState, headers: &HeaderMap) -> Result<KvCaller
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+        .and_then(crate::tokens::bearer)
         .ok_or_else(|| unauthorized("AKV10000: Request is missing a Bearer or PoP token.".into()))?;
     let claims = state.tokens.validate(token, &audience.tenant, &audience.accepted).map_err(|rejection| {
         let expected = &audience.resource;

@@ -50,33 +50,34 @@ pub fn tags(body: &Value) -> Result<Option<Value>, KvError> {
     Ok(Some(Value::Object(tags.clone())))
 }
 
-/// The body's `contentType`: `None` when absent, `Some(None)` for an explicit null.
-pub fn content_type(body: &Value) -> Result<ContentType, KvError> {
-    match body.get("contentType") {
-        None => Ok(ContentType::Keep),
-        Some(Value::Null) => Ok(ContentType::Clear),
-        Some(Value::String(ct)) => Ok(ContentType::Set(ct.clone())),
-        Some(other) => Err(KvError::bad_parameter(format!("'contentType' must be a string; got {other}."))),
-    }
-}
-
-/// What a body says of `contentType`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum ContentType {
+/// What a body says of an optional field: nothing (keep it), an explicit null (clear it), or
+/// a value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Change<T> {
     #[default]
     Keep,
     Clear,
-    Set(String),
+    Set(T),
 }
 
-impl ContentType {
+impl<T> Change<T> {
     /// The field after the change.
-    pub fn apply(self, current: Option<String>) -> Option<String> {
+    pub fn apply(self, current: Option<T>) -> Option<T> {
         match self {
             Self::Keep => current,
             Self::Clear => None,
-            Self::Set(ct) => Some(ct),
+            Self::Set(v) => Some(v),
         }
+    }
+}
+
+/// The body's `contentType`.
+pub fn content_type(body: &Value) -> Result<Change<String>, KvError> {
+    match body.get("contentType") {
+        None => Ok(Change::Keep),
+        Some(Value::Null) => Ok(Change::Clear),
+        Some(Value::String(ct)) => Ok(Change::Set(ct.clone())),
+        Some(other) => Err(KvError::bad_parameter(format!("'contentType' must be a string; got {other}."))),
     }
 }
 
@@ -89,28 +90,8 @@ pub fn is_version_id(version: &str) -> bool {
 #[derive(Debug, Default)]
 pub struct Attributes {
     pub enabled: Option<bool>,
-    pub not_before: TimeChange,
-    pub expires: TimeChange,
-}
-
-/// What a body says of `nbf` or `exp`: nothing, an explicit null, or a time.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum TimeChange {
-    #[default]
-    Keep,
-    Clear,
-    Set(i64),
-}
-
-impl TimeChange {
-    /// The field after the change.
-    pub fn apply(self, current: Option<i64>) -> Option<i64> {
-        match self {
-            Self::Keep => current,
-            Self::Clear => None,
-            Self::Set(t) => Some(t),
-        }
-    }
+    pub not_before: Change<i64>,
+    pub expires: Change<i64>,
 }
 
 pub fn attributes(body: &Value) -> Result<Attributes, KvError> {
@@ -120,11 +101,11 @@ pub fn attributes(body: &Value) -> Result<Attributes, KvError> {
         Some(Value::Object(a)) => a,
         Some(other) => return Err(KvError::bad_parameter(format!("'attributes' must be an object; got {other}."))),
     };
-    let time = |field: &str| -> Result<TimeChange, KvError> {
+    let time = |field: &str| -> Result<Change<i64>, KvError> {
         match attributes.get(field) {
-            None => Ok(TimeChange::Keep),
-            Some(Value::Null) => Ok(TimeChange::Clear),
-            Some(v) => v.as_i64().map(TimeChange::Set).ok_or_else(|| {
+            None => Ok(Change::Keep),
+            Some(Value::Null) => Ok(Change::Clear),
+            Some(v) => v.as_i64().map(Change::Set).ok_or_else(|| {
                 KvError::bad_parameter(format!(
                     "attributes.{field} must be a time in seconds since 1970-01-01 (an integer); got {v}."
                 ))
@@ -164,7 +145,7 @@ mod tests {
 
     #[test]
     fn content_types_are_strings_and_versions_are_32_hex() {
-        assert_eq!(content_type(&json!({"contentType": "text/plain"})).unwrap(), ContentType::Set("text/plain".into()));
+        assert_eq!(content_type(&json!({"contentType": "text/plain"})).unwrap(), Change::Set("text/plain".into()));
         assert_eq!(content_type(&json!({"contentType": null})).unwrap().apply(Some("x".into())), None);
         assert!(content_type(&json!({"contentType": 5})).is_err());
         assert!(is_version_id("0123456789abcdefABCDEF0123456789"));
@@ -174,8 +155,8 @@ mod tests {
     #[test]
     fn attributes_have_their_types() {
         let a = attributes(&json!({"attributes": {"enabled": false, "nbf": 5, "exp": null}})).unwrap();
-        assert_eq!((a.enabled, a.not_before, a.expires), (Some(false), TimeChange::Set(5), TimeChange::Clear));
-        assert_eq!(TimeChange::Keep.apply(Some(3)), Some(3));
+        assert_eq!((a.enabled, a.not_before, a.expires), (Some(false), Change::Set(5), Change::Clear));
+        assert_eq!(Change::Keep.apply(Some(3)), Some(3));
         assert!(attributes(&json!({"attributes": {"exp": "tomorrow"}})).is_err());
         assert!(attributes(&json!({"attributes": {"enabled": "yes"}})).is_err());
         assert!(attributes(&json!({"attributes": 3})).is_err());

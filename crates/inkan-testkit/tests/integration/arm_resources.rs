@@ -462,6 +462,9 @@ async fn resource_providers_are_listed_shown_and_registered() {
     assert_eq!(registered["registrationState"], "Registered");
     let (status, unknown) = arm.call(Method::GET, "/providers/Microsoft.Nope?api-version=2021-04-01", None).await;
     assert_eq!((status, unknown["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("InvalidResourceNamespace")));
+    let ghost = "/subscriptions/00000000-1111-2222-3333-444444444444/providers/Microsoft.KeyVault/register?api-version=2021-04-01";
+    let (status, missing) = arm.server.arm(Method::POST, ghost, None).await;
+    assert_eq!((status, missing["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("SubscriptionNotFound")));
     // Tenant level, without a subscription: no registration state.
     let tenant: Value =
         arm.server.arm(Method::GET, "/providers/Microsoft.ManagedIdentity?api-version=2021-04-01", None).await.1;
@@ -472,14 +475,7 @@ async fn resource_providers_are_listed_shown_and_registered() {
     // Collections under a namespace are still collections.
     arm.ok(Method::GET, "/providers/Microsoft.KeyVault/vaults?api-version=2026-02-01", None).await;
     // A Reader on one group lists the providers (tools do at start) but may not register.
-    let created = arm
-        .ok(
-            Method::PUT,
-            "/resourceGroups/app/providers/Microsoft.Compute/virtualMachines/lister?api-version=2024-07-01",
-            Some(json!({"location": "japaneast", "identity": {"type": "SystemAssigned"}})),
-        )
-        .await;
-    let principal = created["identity"]["principalId"].as_str().unwrap();
+    let (vm, principal) = arm.server.vm_with_identity("app", "lister").await;
     let reader = "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7";
     arm.ok(
         Method::PUT,
@@ -487,13 +483,8 @@ async fn resource_providers_are_listed_shown_and_registered() {
         Some(json!({"properties": {"roleDefinitionId": reader, "principalId": principal}})),
     )
     .await;
-    let vm = arm.path("/resourceGroups/app/providers/Microsoft.Compute/virtualMachines/lister");
-    let url = format!(
-        "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/",
-        arm.server.imds_base(&vm)
-    );
-    let token: Value = arm.server.http.get(url).header("Metadata", "true").send().await.unwrap().json().await.unwrap();
-    let token = token["access_token"].as_str().unwrap();
+    let token = arm.server.imds_token(&vm, "https://management.azure.com/").await;
+    let token = token.as_str();
     let (status, _, _) =
         arm.server.arm_with(Method::GET, &arm.path("/providers?api-version=2021-04-01"), Some(token), None).await;
     assert_eq!(status, StatusCode::OK);

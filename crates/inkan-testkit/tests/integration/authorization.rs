@@ -31,21 +31,9 @@ async fn world() -> World {
             .await;
         assert_eq!(status, StatusCode::CREATED);
     }
-    let vm = format!("/subscriptions/{sub}/resourceGroups/other/providers/Microsoft.Compute/virtualMachines/caller");
-    let (_, body) = server
-        .arm(
-            Method::PUT,
-            &format!("{vm}?api-version=2024-07-01"),
-            Some(json!({"location": "eastus", "identity": {"type": "SystemAssigned"}})),
-        )
-        .await;
-    let principal = body["identity"]["principalId"].as_str().unwrap().to_owned();
-    let url = format!(
-        "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/",
-        server.imds_base(&vm)
-    );
-    let token: Value = server.http.get(url).header("Metadata", "true").send().await.unwrap().json().await.unwrap();
-    World { server, sub, principal, token: token["access_token"].as_str().unwrap().to_owned() }
+    let (vm, principal) = server.vm_with_identity("other", "caller").await;
+    let token = server.imds_token(&vm, "https://management.azure.com/").await;
+    World { server, sub, principal, token }
 }
 
 impl World {
@@ -185,21 +173,8 @@ async fn an_optional_propagation_delay_imitates_azure_and_can_be_awaited() {
             Some(json!({"location": "eastus"})),
         )
         .await;
-    let vm = format!("/subscriptions/{sub}/resourceGroups/app/providers/Microsoft.Compute/virtualMachines/caller");
-    let (_, body) = server
-        .arm(
-            Method::PUT,
-            &format!("{vm}?api-version=2024-07-01"),
-            Some(json!({"location": "eastus", "identity": {"type": "SystemAssigned"}})),
-        )
-        .await;
-    let principal = body["identity"]["principalId"].as_str().unwrap().to_owned();
-    let url = format!(
-        "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/",
-        server.imds_base(&vm)
-    );
-    let token: Value = server.http.get(url).header("Metadata", "true").send().await.unwrap().json().await.unwrap();
-    let token = token["access_token"].as_str().unwrap().to_owned();
+    let (vm, principal) = server.vm_with_identity("app", "caller").await;
+    let token = server.imds_token(&vm, "https://management.azure.com/").await;
     let rg = format!("/subscriptions/{sub}/resourceGroups/app");
     let assignment =
         format!("{rg}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-4000-8000-0000000000e1");

@@ -52,9 +52,11 @@ async fn az_finds_principals_by_application_id_and_object_id() {
         (admin["id"].as_str(), admin["appId"].as_str(), admin["servicePrincipalType"].as_str()),
         (Some(server.admin.object_id.as_str()), Some(server.admin.client_id.as_str()), Some("Application"))
     );
+    let by_app_id = format!("/servicePrincipals?$filter=appId%20eq%20'{}'", server.admin.client_id);
+    let (status, same) = call(&server, Method::GET, &by_app_id, t, None).await;
+    assert_eq!((status, &same["value"][0]["id"]), (StatusCode::OK, &admin["id"]), "{same}");
     // A managed identity, by object id, as az's getByIds.
     let sub = server.subscription();
-    let vm = format!("/subscriptions/{sub}/resourceGroups/app/providers/Microsoft.Compute/virtualMachines/vm1");
     server
         .arm(
             Method::PUT,
@@ -62,14 +64,7 @@ async fn az_finds_principals_by_application_id_and_object_id() {
             Some(json!({"location": "eastus"})),
         )
         .await;
-    let (_, created) = server
-        .arm(
-            Method::PUT,
-            &format!("{vm}?api-version=2024-07-01"),
-            Some(json!({"location": "eastus", "identity": {"type": "SystemAssigned"}})),
-        )
-        .await;
-    let vm_oid = created["identity"]["principalId"].as_str().unwrap().to_owned();
+    let (vm, vm_oid) = server.vm_with_identity("app", "vm1").await;
     let unknown = "00000000-0000-4000-8000-0000000000ff";
     let body = json!({"ids": [vm_oid, unknown], "types": ["user", "group", "servicePrincipal", "directoryObjectPartnerReference"]});
     let (status, stubs) = call(&server, Method::POST, "/directoryObjects/getByIds", t, Some(body)).await;
@@ -111,13 +106,7 @@ async fn az_finds_principals_by_application_id_and_object_id() {
         (status, wrong["error"]["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("InvalidAuthenticationToken"))
     );
-    let url = format!(
-        "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource={}/graph/",
-        server.imds_base(&vm),
-        server.base
-    );
-    let vm_token: Value = server.http.get(url).header("Metadata", "true").send().await.unwrap().json().await.unwrap();
-    let vm_token = vm_token["access_token"].as_str().unwrap().to_owned();
+    let vm_token = server.imds_token(&vm, &format!("{}/graph/", server.base)).await;
     let (status, denied) =
         call(&server, Method::GET, &format!("/servicePrincipals/{vm_oid}"), Some(&vm_token), None).await;
     assert_eq!(
