@@ -148,3 +148,24 @@ def test_node_reports_the_entra_error_for_a_wrong_secret(inkan):
     # msal-node shortens the description; the AADSTS code is what reaches the user.
     assert result["name"] == "AuthenticationRequiredError", result
     assert "invalid_client" in result["message"] and "AADSTS7000215" in result["message"], result
+
+
+def test_the_cli_creates_shows_lists_and_deletes_identities_and_vaults(inkan):
+    """`inkan identity` and `inkan vault`, the per-type commands, against the running server."""
+    def cli_json(*args):
+        return json.loads(inkan.cli(*args, "-o", "json").stdout)
+
+    created = cli_json("identity", "create", "-g", "cli-demo", "-n", "cli-id")
+    assert created["name"] == "cli-id" and len(created["clientId"]) == 36, created
+    shown = cli_json("identity", "show", "-g", "cli-demo", "-n", "cli-id")
+    assert shown["principalId"] == created["principalId"], shown
+    listed = cli_json("identity", "list", "-g", "cli-demo")
+    assert [i["name"] for i in listed] == ["cli-id"], listed
+    vault = cli_json("vault", "create", "-g", "cli-demo", "-n", "cli-kv", "--enable-rbac-authorization", "false")
+    assert vault["vaultUri"].startswith("https://cli-kv.vault.") and vault["enableRbacAuthorization"] is False, vault
+    assert cli_json("vault", "show", "-g", "cli-demo", "-n", "cli-kv")["name"] == "cli-kv"
+    assert [v["name"] for v in cli_json("vault", "list", "-g", "cli-demo")] == ["cli-kv"]
+    deleted = inkan.cli("identity", "delete", "-g", "cli-demo", "-n", "cli-id")
+    assert "deleted identity cli-demo/cli-id" in deleted.stdout
+    gone = inkan.cli("identity", "show", "-g", "cli-demo", "-n", "cli-id", check=False)
+    assert gone.returncode != 0 and "ResourceNotFound" in gone.stderr + gone.stdout, gone

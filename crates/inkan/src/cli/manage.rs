@@ -202,33 +202,65 @@ pub async fn group(target: &Target, command: GroupCommand) -> anyhow::Result<()>
     }
 }
 
+/// A resource of one type in a resource group, as the per-type commands (`identity`, `vault`)
+/// address it: its id and the ARM calls they make on it.
+struct GroupResource<'c> {
+    client: &'c ApiClient,
+    type_name: &'static str,
+    api_version: String,
+}
+
+impl<'c> GroupResource<'c> {
+    fn new(client: &'c ApiClient, type_name: &'static str) -> Self {
+        Self { client, type_name, api_version: api_version(type_name) }
+    }
+
+    fn url(&self, group: &str, name: &str) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{group}/providers/{}/{name}?api-version={}",
+            self.client.subscription(),
+            self.type_name,
+            self.api_version
+        )
+    }
+
+    /// Creates (or replaces) it, creating the group first if needed.
+    async fn create(&self, group: &str, name: &str, location: &str, body: Value) -> anyhow::Result<Value> {
+        ensure_group(self.client, group, location).await?;
+        self.client.call(Method::PUT, &self.url(group, name), Some(&body)).await
+    }
+
+    async fn show(&self, group: &str, name: &str) -> anyhow::Result<Value> {
+        self.client.call(Method::GET, &self.url(group, name), None).await
+    }
+
+    async fn delete(&self, group: &str, name: &str) -> anyhow::Result<()> {
+        self.client.call(Method::DELETE, &self.url(group, name), None).await.map(drop)
+    }
+
+    async fn list(&self, group: Option<&str>) -> anyhow::Result<Value> {
+        list_of_type(self.client, self.type_name, group).await
+    }
+}
+
 pub async fn identity(target: &Target, command: IdentityCommand) -> anyhow::Result<()> {
-    const TYPE: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
     let client = ApiClient::connect(target).await?;
-    let v = api_version(TYPE);
-    let id = |rg: &str, name: &str| {
-        format!("/subscriptions/{}/resourceGroups/{rg}/providers/{TYPE}/{name}", client.subscription())
-    };
+    let identities = GroupResource::new(&client, "Microsoft.ManagedIdentity/userAssignedIdentities");
     match command {
         IdentityCommand::Create { resource_group, name, location } => {
-            ensure_group(&client, &resource_group, &location).await?;
-            let body = json!({"location": location});
-            let created = client
-                .call(Method::PUT, &format!("{}?api-version={v}", id(&resource_group, &name)), Some(&body))
-                .await?;
+            let created = identities.create(&resource_group, &name, &location, json!({"location": location})).await?;
             output::print_one(&flatten(&created), target.output, None)
         }
         IdentityCommand::Show { resource_group, name, query } => {
-            let found =
-                client.call(Method::GET, &format!("{}?api-version={v}", id(&resource_group, &name)), None).await?;
+            let found = identities.show(&resource_group, &name).await?;
             output::print_one(&flatten(&found), target.output, query.as_deref())
         }
         IdentityCommand::List { resource_group } => {
-            let list = list_of_type(&client, TYPE, resource_group.as_deref()).await?;
+            let list = identities.list(resource_group.as_deref()).await?;
             print_list(&list, &["name", "resourceGroup", "clientId", "principalId"], target)
         }
         IdentityCommand::Delete { resource_group, name } => {
-            client.call(Method::DELETE, &format!("{}?api-version={v}", id(&resource_group, &name)), None).await?;
+            identities.delete(&resource_group, &name).await?;
             println!("deleted identity {resource_group}/{name}");
             Ok(())
         }
@@ -236,15 +268,10 @@ pub async fn identity(target: &Target, command: IdentityCommand) -> anyhow::Resu
 }
 
 pub async fn vault(target: &Target, command: VaultCommand) -> anyhow::Result<()> {
-    const TYPE: &str = "Microsoft.KeyVault/vaults";
     let client = ApiClient::connect(target).await?;
-    let v = api_version(TYPE);
-    let id = |rg: &str, name: &str| {
-        format!("/subscriptions/{}/resourceGroups/{rg}/providers/{TYPE}/{name}", client.subscription())
-    };
+    let vaults = GroupResource::new(&client, "Microsoft.KeyVault/vaults");
     match command {
         VaultCommand::Create { resource_group, name, location, enable_rbac_authorization } => {
-            ensure_group(&client, &resource_group, &location).await?;
             let body = json!({
                 "location": location,
                 "properties": {
@@ -253,18 +280,15 @@ pub async fn vault(target: &Target, command: VaultCommand) -> anyhow::Result<()>
                     "enableRbacAuthorization": enable_rbac_authorization,
                 }
             });
-            let created = client
-                .call(Method::PUT, &format!("{}?api-version={v}", id(&resource_group, &name)), Some(&body))
-                .await?;
+            let created = vaults.create(&resource_group, &name, &location, body).await?;
             output::print_one(&flatten(&created), target.output, None)
         }
         VaultCommand::Show { resource_group, name, query } => {
-            let found =
-                client.call(Method::GET, &format!("{}?api-version={v}", id(&resource_group, &name)), None).await?;
+            let found = vaults.show(&resource_group, &name).await?;
             output::print_one(&flatten(&found), target.output, query.as_deref())
         }
         VaultCommand::List { resource_group } => {
-            let list = list_of_type(&client, TYPE, resource_group.as_deref()).await?;
+            let list = vaults.list(resource_group.as_deref()).await?;
             print_list(&list, &["name", "resourceGroup", "vaultUri", "enableRbacAuthorization"], target)
         }
     }
